@@ -1,0 +1,1 @@
+"""Compliance audit of arrest-data sharing with immigration enforcement."""

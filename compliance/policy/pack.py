@@ -1,0 +1,174 @@
+"""Policy packs: effective-dated versions of a city's policy, loaded into tables the rules join.
+
+Rules never hard-code a date, grade or threshold: they read `policy_versions`, `policy_agreements`,
+`policy_offenses` and `policy_settings`, which this module builds from the YAML pack.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import yaml
+
+from compliance.config import DEFAULT_POLICY
+from compliance.errors import ComplianceError
+
+ACTS = ("hold", "notice")
+
+
+@dataclass(frozen=True)
+class PolicyPack:
+    path: Path
+    data: dict
+    sha256: str
+
+    @property
+    def timezone(self) -> str:
+        return self.data["timezone"]
+
+    @property
+    def name(self) -> str:
+        return self.data["pack"]
+
+    @property
+    def version(self) -> str:
+        return str(self.data["pack_version"])
+
+    def table_path(self, name: str) -> Path:
+        return self.path.parent / name
+
+
+def load_pack(path: Path | str | None = None) -> PolicyPack:
+    path = Path(path or DEFAULT_POLICY)
+    if not path.is_file():
+        raise ComplianceError("policy pack not found", path=str(path))
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ComplianceError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(path),
+                              line=mark.line + 1 if mark else None) from None
+    pack = PolicyPack(path, data, hashlib.sha256(raw).hexdigest())
+    problems = check_pack(pack)
+    if problems:
+        raise ComplianceError(problems[0], path=str(path))
+    return pack
+
+
+def check_pack(pack: PolicyPack) -> list[str]:
+    """Everything wrong with a pack, one message per problem (empty when it is sound)."""
+    data = pack.data if isinstance(pack.data, dict) else {}
+    problems = []
+    for key in ("pack", "pack_version", "timezone", "versions", "conviction", "judicial_warrant",
+                "hold_limit", "agreements"):
+        if key not in data:
+            problems.append(f"field {key}: missing")
+    if problems:
+        return problems
+    try:
+        ZoneInfo(data["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"field timezone: unknown time zone {data['timezone']!r}")
+    starts = []
+    for index, version in enumerate(data["versions"]):
+        where = f"versions[{index}]"
+        for key in ("id", "title", "effective_from", "hold", "notice", "citations"):
+            if key not in version:
+                problems.append(f"field {where}.{key}: missing")
+        if not isinstance(version.get("effective_from"), dt.date):
+            problems.append(f"field {where}.effective_from: not a date (YYYY-MM-DD)")
+        else:
+            starts.append(version["effective_from"])
+        for act in ACTS:
+            rules = version.get(act) or {}
+            if rules.get("restricted") and not version.get("citations"):
+                problems.append(f"field {where}.citations: a restricting version needs a citation")
+            if rules.get("when_not_met", "violation") not in ("violation", "needs_review"):
+                problems.append(f"field {where}.{act}.when_not_met: must be violation or needs_review")
+    if starts != sorted(starts) or len(set(starts)) != len(starts):
+        problems.append("field versions: effective_from dates must be strictly increasing")
+    offense_table = pack.table_path(data["conviction"].get("offense_table", ""))
+    if not offense_table.is_file():
+        problems.append(f"field conviction.offense_table: file not found: {offense_table.name}")
+    for index, agreement in enumerate(data["agreements"]):
+        for key in ("agency_kind", "access_until", "citation"):
+            if key not in agreement:
+                problems.append(f"field agreements[{index}].{key}: missing")
+    return problems
+
+
+def _local_midnight(day: dt.date, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), ZoneInfo(tz))
+
+
+def _local(value, tz: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+    if isinstance(value, dt.date):
+        return _local_midnight(value, tz)
+    return dt.datetime.fromisoformat(str(value)).replace(tzinfo=ZoneInfo(tz))
+
+
+def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
+    """(Re)create the policy tables as temp tables on this connection."""
+    data, tz = pack.data, pack.timezone
+    versions = data["versions"]
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE policy_versions (
+            version_id VARCHAR, title VARCHAR, effective_from TIMESTAMPTZ, effective_to TIMESTAMPTZ,
+            hold_restricted BOOLEAN, hold_needs_conviction BOOLEAN, hold_needs_warrant BOOLEAN,
+            notice_restricted BOOLEAN, notice_needs_conviction BOOLEAN, notice_needs_warrant BOOLEAN,
+            notice_when_not_met VARCHAR, citation VARCHAR)""")
+    for index, version in enumerate(versions):
+        start = _local(version["effective_from"], tz)
+        end = _local(versions[index + 1]["effective_from"], tz) if index + 1 < len(versions) else None
+        hold, notice = version.get("hold") or {}, version.get("notice") or {}
+        con.execute("INSERT INTO policy_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            version["id"], version["title"], start, end,
+            bool(hold.get("restricted")), bool(hold.get("conviction_required")),
+            bool(hold.get("judicial_warrant_required")),
+            bool(notice.get("restricted")), bool(notice.get("conviction_required")),
+            bool(notice.get("judicial_warrant_required")), notice.get("when_not_met", "violation"),
+            " ".join(version.get("citations") or [])])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE policy_agreements (
+            agency_kind VARCHAR, database_name VARCHAR, access_until TIMESTAMPTZ, citation VARCHAR)""")
+    for agreement in data["agreements"]:
+        con.execute("INSERT INTO policy_agreements VALUES (?, ?, ?, ?)", [
+            agreement["agency_kind"], agreement.get("database", ""),
+            _local(agreement["access_until"], tz), agreement["citation"]])
+    conviction = data["conviction"]
+    offenses = pack.table_path(conviction["offense_table"])
+    with offenses.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE policy_offenses (
+            title VARCHAR, section VARCHAR, subsection VARCHAR, default_grade VARCHAR, violent BOOLEAN,
+            grey BOOLEAN, description VARCHAR, citation VARCHAR)""")
+    con.executemany("INSERT INTO policy_offenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        [r["title"], r["section"], r["subsection"].upper(), r["default_grade"] or None,
+         r["violent"] == "true", r["grey"] == "true", r["description"], r["citation"]] for r in rows])
+    settings = {
+        "timezone": tz,
+        "pack": pack.name,
+        "pack_version": pack.version,
+        "qualifying_grades": conviction["qualifying_grades"],
+        "convicted_dispositions": conviction["convicted_dispositions"],
+        "known_dispositions": conviction["known_dispositions"],
+        "known_grades": conviction["known_grades"],
+        "interpretation": conviction.get("interpretation", ""),
+        "warrant_counts": data["judicial_warrant"]["counts"],
+        "warrant_citation": data["judicial_warrant"]["citation"],
+        "hold_limit_hours": data["hold_limit"]["hours"],
+        "hold_limit_citation": data["hold_limit"]["citation"],
+        "work_hours": (data.get("defaults") or {}).get("work_hours", "00:00-24:00"),
+    }
+    con.execute("CREATE OR REPLACE TEMP TABLE policy_settings (settings JSON)")
+    con.execute("INSERT INTO policy_settings VALUES (?)", [json.dumps(settings)])
