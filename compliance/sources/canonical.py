@@ -106,8 +106,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE raw_rejects AS
         SELECT line - 1 AS rec, any_value(csv_line) AS raw,
-               min(coalesce(column_name, '')) AS field, string_agg(DISTINCT error_type, '; ') AS reason,
-               any_value(error_message) AS message
+               arg_min(coalesce(column_name, ''), column_idx) AS field,
+               arg_min(error_type, column_idx) AS reason, arg_min(error_message, column_idx) AS message
         FROM reject_errors GROUP BY line""")
     record_fields = ", ".join(f"{_ident(c)} := n.{_ident(c)}" for c in header)
     newline_count = " + ".join(

@@ -1,0 +1,144 @@
+"""Canonical landing files: every record loaded, quarantined with a reason, or ignored."""
+import json
+from pathlib import Path
+
+import pytest
+
+from compliance import warehouse
+from compliance.errors import ComplianceError
+from compliance.sources.canonical import ingest_file, ingest_landing
+
+DETAINER_HEADER = ("detainer_id,person_id,booking_id,received_at,form_type,attachments,action,action_at,"
+                   "notice_sent_at,judicial_warrant_signed_by")
+
+
+def write(path: Path, text: str, newline: str = "\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", newline).encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def con():
+    connection = warehouse.memory()
+    yield connection
+    connection.close()
+
+
+def reconciles(con) -> bool:
+    rows = con.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_ignored FROM batches").fetchall()
+    return bool(rows) and all(r == l + q + i for r, l, q, i in rows)
+
+
+def test_physical_line_numbers_survive_embedded_newlines_and_crlf(con, tmp_path):
+    path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + ",facility\n"
+                 'D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,I-200,held,,,,"two\nlines"\n'
+                 "D2,P2,B2,2016-03-04T10:00:00-05:00,I-247D,I-200,declined,,,,x\n", newline="\r\n")
+    result = ingest_file(con, path)
+    assert (result.rows_read, result.rows_loaded) == (2, 2)
+    assert con.execute("SELECT detainer_id, source_line FROM detainers ORDER BY 1").fetchall() == [
+        ("D1", 2), ("D2", 4)]
+    assert json.loads(con.execute("SELECT extra FROM detainers WHERE detainer_id = 'D1'").fetchall()[0][0]) == {
+        "facility": "two\r\nlines"}
+
+
+def test_bad_rows_are_quarantined_with_line_field_and_reason(con, tmp_path):
+    path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"
+                 "D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,I-200,held,,,\n"
+                 "D2,P2,B2,not a time,I-247D,,declined,,,\n"
+                 "D3,P3,B3,2016-03-04T10:00:00-05:00,I-247N\n"
+                 "D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,I-200,held,,,\n"
+                 ",P4,B4,2016-03-04T10:00:00-05:00,I-247D,,held,,,\n"
+                 "D5,P5,B5,2016-03-04T10:00:00-05:00,I-247D,,odd-action,,,\n")
+    result = ingest_file(con, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 2, 4)
+    rows = con.execute("SELECT line_no, field, reason FROM quarantine ORDER BY line_no").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(3, "received_at"), (4, "attachments"), (5, "detainer_id"),
+                                            (6, "detainer_id")]
+    assert rows[0][2] == "cannot read as timestamp with time zone: not a time"
+    assert rows[1][2] == "MISSING COLUMNS: Expected Number of Columns: 10 Found: 5"
+    assert rows[2][2] == "duplicate detainer_id D1 (first seen at line 2)"
+    assert rows[3][2] == "required value is empty"
+    # A value outside the allowed set is data the rules judge, not a quarantine reason.
+    assert con.execute("SELECT action FROM detainers WHERE detainer_id = 'D5'").fetchall() == [("odd-action",)]
+    assert reconciles(con)
+
+
+def test_missing_required_column_is_one_clear_error(con, tmp_path):
+    path = write(tmp_path / "detainers" / "d.csv", "detainer_id,person_id,booking_id,received_at\nD1,P1,B1,2016-03-04\n")
+    with pytest.raises(ComplianceError) as error:
+        ingest_file(con, path)
+    assert str(error.value) == f"{path}, line 1, field form_type: required column missing"
+    assert con.execute("SELECT count(*) FROM batches").fetchall() == [(0,)]
+
+
+def test_empty_file_is_one_clear_error(con, tmp_path):
+    path = write(tmp_path / "detainers" / "d.csv", "")
+    with pytest.raises(ComplianceError, match="line 1: empty file: no header row"):
+        ingest_file(con, path)
+
+
+def test_header_only_file_is_an_empty_batch(con, tmp_path):
+    result = ingest_file(con, write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (0, 0, 0, 0)
+
+
+def test_jsonl_blank_lines_ignored_and_invalid_lines_quarantined(con, tmp_path):
+    path = write(tmp_path / "access_events" / "a.jsonl",
+                 '{"event_id":"E1","event_ts":"2018-09-01T00:00:00-04:00","account_id":"a","action":"search",'
+                 '"client_addr":null,"subject_person_id":"P1","search_terms":"x","case_number":"c",'
+                 '"purpose_code":"C","result_count":1,"outcome":"success","sequence_no":1}\n'
+                 "\n"
+                 "[1, 2]\n"
+                 '{"event_id":"E2","event_ts":"2018-09-01 00:00:00","account_id":"a","result_count":"many",'
+                 '"client_addr":null,"action":"view","subject_person_id":"P1","search_terms":"x",'
+                 '"case_number":"c","purpose_code":"C","outcome":"success","sequence_no":2}\n')
+    result = ingest_file(con, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (4, 1, 2, 1)
+    assert result.ignored_reasons == {"blank line": 1}
+    assert con.execute("SELECT line_no, field, reason FROM quarantine ORDER BY 1").fetchall() == [
+        (3, None, "not a valid JSON object"), (4, "result_count", "cannot read as bigint: many")]
+
+
+def test_timestamp_without_offset_is_read_in_the_source_zone(con, tmp_path):
+    path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"
+                 "D1,P1,B1,2016-07-04 10:00:00,I-247D,,declined,,,\n")
+    ingest_file(con, path, source_tz="America/New_York")
+    assert con.execute("SELECT strftime(received_at, '%H:%M') FROM detainers").fetchall() == [("14:00",)]
+
+
+def test_reingest_identical_file_changes_nothing_and_corrected_file_replaces_batch(con, tmp_path):
+    path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"
+                 "D1,P1,B1,bad,I-247D,,declined,,,\n")
+    first = ingest_file(con, path)
+    before = warehouse.table_checksums(con)
+    assert ingest_file(con, path).status == "unchanged"
+    assert warehouse.table_checksums(con) == before
+    write(path, DETAINER_HEADER + "\nD1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n")
+    second = ingest_file(con, path)
+    assert (second.status, second.rows_loaded) == ("replaced", 1)
+    assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
+    assert con.execute("SELECT batch_id FROM batches").fetchall() == [(second.batch_id,)]
+    assert second.batch_id != first.batch_id
+
+
+def test_duplicate_id_across_files_is_quarantined_in_the_later_file(con, tmp_path):
+    row = "D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n"
+    ingest_file(con, write(tmp_path / "detainers" / "a.csv", DETAINER_HEADER + "\n" + row))
+    result = ingest_file(con, write(tmp_path / "detainers" / "b.csv", DETAINER_HEADER + "\n" + row + row))
+    assert (result.rows_loaded, result.rows_quarantined) == (0, 2)
+    assert [r[0] for r in con.execute("SELECT reason FROM quarantine ORDER BY line_no").fetchall()] == [
+        "duplicate detainer_id D1 (first seen in an earlier batch)",
+        "duplicate detainer_id D1 (first seen at line 2)"]
+
+
+def test_landing_folder_rejects_unknown_table_folder(con, tmp_path):
+    (tmp_path / "detainerz").mkdir()
+    with pytest.raises(ComplianceError, match="'detainerz' is not a landing table"):
+        ingest_landing(con, tmp_path)
+
+
+def test_path_with_dotdot_is_refused(con, tmp_path):
+    write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n")
+    with pytest.raises(ComplianceError, match=r"contains '\.\.'"):
+        ingest_file(con, tmp_path / "detainers" / ".." / "detainers" / "d.csv")
