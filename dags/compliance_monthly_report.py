@@ -1,0 +1,118 @@
+"""
+### compliance_monthly_report
+
+On the 1st of every month at 06:00 America/New_York: validate, evaluate the policy rules and
+build the report for **the previous calendar month**.
+
+The schedule is `CronDataIntervalTimetable("0 6 1 * *", timezone="America/New_York")`, so the run
+that starts at 2026-03-01 06:00 ET has the data interval [2026-02-01 06:00, 2026-03-01 06:00) and
+reports `2026-02`. (A plain cron string would give an empty interval in Airflow 3.)
+
+* **choose_month**: the `month` param (`YYYY-MM`) when given; otherwise the month containing the
+  start of the data interval in America/New_York; for a run without an interval, the month
+  before its logical date (`compliance.schedule.report_month_for`).
+* **run_report** calls `compliance.pipeline.run_month(home, month, policy)`. A month whose
+  blocking checks failed is still reported, marked INCOMPLETE, and raises an `INCOMPLETE` alert;
+  the run succeeds.
+
+Re-run a month by hand: trigger with conf `{"month": "2026-02"}`, or locally
+`airflow dags test compliance_monthly_report -c '{"month": "2026-02"}'`.
+
+Configuration, read when the task runs (Airflow Variable first, environment variable as default):
+`compliance_home` / `COMPLIANCE_HOME`, `compliance_policy` / `COMPLIANCE_POLICY` (optional).
+`run_report` runs in the pool `compliance_warehouse` (**1 slot**; create it with
+`airflow pools set compliance_warehouse 1 "DuckDB writer"`). A task that fails after its retries
+writes a `FAILED` line to `<home>/alerts.log`. See `docs/operations.md`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
+
+from compliance.notify import ComplianceAlertNotifier
+from compliance.schedule import MONTH_PARAM_PATTERN, REPORT_TZ
+
+WAREHOUSE_POOL = "compliance_warehouse"
+
+default_args = {
+    "owner": "compliance",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(hours=4),
+    "on_failure_callback": ComplianceAlertNotifier(),
+}
+
+
+@dag(
+    dag_id="compliance_monthly_report",
+    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=REPORT_TZ),
+    # Far back on purpose: a run whose logical date is before start_date is created with no tasks
+    # and still "succeeds" (seen with `airflow dags test`), so an old month could not be re-run by
+    # logical date. catchup=False keeps the scheduler from creating the missed runs.
+    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(REPORT_TZ)),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    params={
+        "month": Param(
+            "",
+            type="string",
+            pattern=MONTH_PARAM_PATTERN,
+            title="Month to report (YYYY-MM)",
+            description="Empty: the month of the data interval, i.e. the month before the run.",
+        ),
+    },
+    tags=["compliance", "report", "monthly", "duckdb"],
+    doc_md=__doc__,
+)
+def compliance_monthly_report():
+
+    @task
+    def choose_month() -> str:
+        from compliance.schedule import report_month_for
+
+        context = get_current_context()
+        dag_run = context.get("dag_run")
+        # Airflow 3 runs triggered without a logical date have none: fall back to run_after.
+        logical_date = context.get("logical_date") or getattr(dag_run, "run_after", None)
+        month = report_month_for(
+            context.get("data_interval_start"),
+            context.get("data_interval_end"),
+            logical_date,
+            (context.get("params") or {}).get("month"),
+        )
+        print(f"reporting month {month} (interval {context.get('data_interval_start')} -> "
+              f"{context.get('data_interval_end')}, logical date {logical_date})")
+        return month
+
+    @task(pool=WAREHOUSE_POOL)
+    def run_report(month: str) -> dict:
+        import json
+
+        from compliance.config import resolve_home
+        from compliance.schedule import resolve_locations
+
+        where = resolve_locations()
+        home = resolve_home(where.home)
+
+        from compliance import pipeline
+
+        result = pipeline.run_month(home, month, where.policy)
+        # XCom must be JSON-safe: paths and timestamps become strings.
+        result = json.loads(json.dumps(result, default=str))
+        # One parseable line for people and for tests/dags/test_monthly_dag_run.py.
+        print("COMPLIANCE_RESULT " + json.dumps(result, sort_keys=True))
+        if result.get("incomplete"):
+            ComplianceAlertNotifier(
+                home=home, kind="INCOMPLETE",
+                message=(f"month={month} blocking_failures={result.get('blocking_failures')} "
+                         f"report={result.get('report')}"),
+            )(get_current_context())
+        return result
+
+    run_report(choose_month())
+
+
+compliance_monthly_report()
