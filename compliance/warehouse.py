@@ -9,7 +9,7 @@ from typing import Iterator
 
 import duckdb
 
-from compliance.config import SCHEMA_DIR, warehouse_path
+from compliance.config import SCHEMA_DIR, resolve_home, warehouse_path
 from compliance.errors import ComplianceError
 
 LOCK_WAIT_SECONDS = float(os.environ.get("COMPLIANCE_LOCK_WAIT", "30"))
@@ -56,8 +56,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 @contextlib.contextmanager
 def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse under `home`; writers apply pending migrations first."""
-    path = warehouse_path(home)
+    """Open the warehouse under `home` (created owner-only); writers apply pending migrations first."""
+    path = warehouse_path(resolve_home(home))
     if read_only and not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
     old = os.umask(0o077)

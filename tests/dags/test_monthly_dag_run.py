@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.slow
 
 MONTH = "2016-02"
 TIMINGS: dict[str, float] = {}
+
 
 
 def assert_run_succeeded(proc: subprocess.CompletedProcess) -> None:
@@ -86,7 +88,7 @@ def compliance_home(tmp_path, landing) -> Path:
     return home
 
 
-def test_monthly_dag_with_month_param(airflow_home, compliance_home):
+def test_monthly_dag_with_month_param(airflow_home, compliance_home, landing, tmp_path, compliance_cli):
     started = time.perf_counter()
     proc = run_monthly_dag(airflow_home, compliance_home, MONTH)
     TIMINGS["dags test monthly (month param)"] = time.perf_counter() - started
@@ -99,6 +101,15 @@ def test_monthly_dag_with_month_param(airflow_home, compliance_home):
     assert Path(result["report"]).is_file()
     assert Path(result["report"]).resolve().is_relative_to(compliance_home.resolve())
     assert not (compliance_home / "alerts.log").exists()  # complete month, no failure: no alert
+
+    # The same month through the CLI, in a separate home, gives the very same flags.
+    cli_home = tmp_path / "cli-home"
+    for args in (("ingest", str(landing)), ("run", "--month", MONTH)):
+        assert compliance_cli(cli_home, *args).returncode == 0
+    dag_flags = compliance_cli(compliance_home, "flags", "--month", MONTH, "--format", "json").stdout
+    cli_flags = compliance_cli(cli_home, "flags", "--month", MONTH, "--format", "json").stdout
+    assert len(dag_flags.splitlines()) == result["flags"]
+    assert dag_flags == cli_flags
 
 
 def test_monthly_dag_derives_month_from_data_interval(airflow_home, compliance_home):
