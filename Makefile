@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export GX_ANALYTICS_ENABLED := false
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install demo test test-fast clean
+.PHONY: install demo test test-fast bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -31,6 +31,9 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
+
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:
 	rm -rf .tools $(VENV) .compliance .pytest_cache

@@ -13,6 +13,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -132,11 +133,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             SELECT rec, 1 + rec + coalesce(sum(nl) OVER (ORDER BY rec ROWS BETWEEN UNBOUNDED PRECEDING
                                                          AND 1 PRECEDING), 0) AS line_no
             FROM all_records)
-        SELECT l.line_no, NULL::VARCHAR AS reject_field, NULL::VARCHAR AS reject_reason,
+        SELECT l.line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
+               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
                to_json(struct_pack({record_fields}))::VARCHAR AS raw, n.* EXCLUDE (rec, nl)
         FROM numbered n JOIN lines l USING (rec)
         UNION ALL BY NAME
-        SELECT l.line_no, nullif(r.field, '') AS reject_field,
+        SELECT l.line_no, 'reject' AS state, nullif(r.field, '') AS reject_field,
                r.reason || ': ' || r.message AS reject_reason, r.raw
         FROM raw_rejects r JOIN lines l USING (rec)
     """)
@@ -169,7 +171,8 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         SELECT line_no, raw,
                CASE WHEN raw = '' THEN 'ignored' WHEN doc IS NULL THEN 'reject' END AS state,
                CASE WHEN raw <> '' AND doc IS NULL THEN 'not a valid JSON object' END AS reject_reason,
-               NULL::VARCHAR AS reject_field {selects}
+               NULL::VARCHAR AS reject_field,
+               CASE WHEN raw = '' THEN 'blank line' END AS ignore_reason {selects}
         FROM raw_docs""")
     return keys
 
@@ -187,8 +190,6 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
         "ORDER BY ordinal_position", [table]).fetchall())
     contract_columns = [c for c in types if c not in PROVENANCE_COLUMNS]
     extras = [c for c in header if c not in types]
-    has_state = "state" in {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'raw_records'").fetchall()}
 
     def raw_value(col: str) -> str:
         return f"nullif(trim({_ident(col)}), '')" if col in present else "NULL"
@@ -215,12 +216,10 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
                   if extras else "NULL::JSON")
     problem = ("CASE " + " ".join(f"WHEN {cond} THEN {_sql_str(col + '|')} || {reason}"
                                   for cond, col, reason in checks) + " END") if checks else "NULL"
-    state_filter = "state IS NULL" if has_state else "reject_reason IS NULL"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE typed_records AS
-        SELECT line_no, raw, reject_field, reject_reason,
-               {'state' if has_state else "CASE WHEN reject_reason IS NOT NULL THEN 'reject' END AS state"},
-               CASE WHEN {state_filter} THEN {problem} END AS problem,
+        SELECT line_no, raw, reject_field, reject_reason, state, ignore_reason,
+               CASE WHEN state IS NULL THEN {problem} END AS problem,
                {', '.join(typed)}, {extra_expr} AS extra
         FROM raw_records""")
     id_col = ID_COLUMN[table]
@@ -259,29 +258,47 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
                coalesce(reject_reason, substr(problem, strpos(problem, '|') + 1)), raw
         FROM typed_records WHERE state = 'reject' OR (state IS NULL AND problem IS NOT NULL)
         ORDER BY line_no""")
-    read, loaded, quarantined, ignored = con.execute("""
+    read, loaded, quarantined = con.execute("""
         SELECT count(*), count(*) FILTER (state IS NULL AND problem IS NULL),
-               count(*) FILTER (state = 'reject' OR (state IS NULL AND problem IS NOT NULL)),
-               count(*) FILTER (state = 'ignored') FROM typed_records""").fetchall()[0]
-    reasons = {"blank line": ignored} if ignored else {}
+               count(*) FILTER (state = 'reject' OR (state IS NULL AND problem IS NOT NULL))
+        FROM typed_records""").fetchall()[0]
+    reasons = dict(con.execute("""
+        SELECT coalesce(ignore_reason, 'unspecified'), count(*) FROM typed_records
+        WHERE state = 'ignored' GROUP BY ALL ORDER BY 1""").fetchall())
     return read, loaded, quarantined, reasons
 
 
+Stager = Callable[[duckdb.DuckDBPyConnection, Path], list[str]]
+
+
+def stage_canonical(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    return _stage_csv(con, path) if path.suffix == ".csv" else _stage_jsonl(con, path)
+
+
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, table: str | None = None,
-                source: str = "canonical", source_tz: str = "America/New_York") -> BatchResult:
-    """Load one canonical file as one batch: idempotent, and a changed file replaces its batch."""
+                source: str = "canonical", source_tz: str = "America/New_York",
+                stage: Stager = stage_canonical) -> BatchResult:
+    """Load one file as one batch: idempotent, and a changed file replaces its batch.
+
+    `stage(con, path)` reads the file into the temp table `raw_records` and returns the column
+    names it found. `raw_records` has `line_no` (physical line where the record starts), `raw`
+    (its text, kept in quarantine), `state` (NULL: a record to load; 'reject': unreadable, with
+    `reject_field` and `reject_reason`; 'ignored': no access at all, with `ignore_reason`) and
+    one VARCHAR column per found column, named as the table's columns. Typing, required values,
+    duplicate ids, quarantine and the batch's counts are the same for every format.
+    """
     path = Path(path)
     if ".." in path.parts:
         raise ComplianceError("path contains '..': give the landing path directly", path=str(path))
     if not path.is_file():
         raise ComplianceError("file not found", path=str(path))
-    if path.suffix not in SUFFIXES:
+    if stage is stage_canonical and path.suffix not in SUFFIXES:
         raise ComplianceError(f"unsupported file type {path.suffix!r} (expected .csv or .jsonl)",
                               path=str(path))
     table = table or table_for(path)
     resolved = str(path.resolve())
     sha = file_sha256(path)
-    batch_id = hashlib.sha256(f"{table}\0{sha}".encode()).hexdigest()[:16]
+    batch_id = hashlib.sha256(f"{table}\0{source}\0{sha}".encode()).hexdigest()[:16]
     if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
         return BatchResult(batch_id, table, resolved, "unchanged")
     if path.stat().st_size == 0:
@@ -297,7 +314,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, table: str | None = 
             con.execute(f"DELETE FROM {_ident(table)} WHERE batch_id = ?", [old])
             con.execute("DELETE FROM quarantine WHERE batch_id = ?", [old])
             con.execute("DELETE FROM batches WHERE batch_id = ?", [old])
-        header = _stage_csv(con, path) if path.suffix == ".csv" else _stage_jsonl(con, path)
+        header = stage(con, path)
         read, loaded, quarantined, reasons = _load_staged(con, table, header, batch_id, path)
         ignored = sum(reasons.values())
         if read != loaded + quarantined + ignored:
