@@ -169,6 +169,7 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
         "hold_limit_hours": data["hold_limit"]["hours"],
         "hold_limit_citation": data["hold_limit"]["citation"],
         "work_hours": (data.get("defaults") or {}).get("work_hours", "00:00-24:00"),
+        "thresholds": data.get("thresholds") or {},
     }
     con.execute("CREATE OR REPLACE TEMP TABLE policy_settings (settings JSON)")
     con.execute("INSERT INTO policy_settings VALUES (?)", [json.dumps(settings)])
