@@ -97,6 +97,9 @@ def check_pack(pack: PolicyPack) -> list[str]:
     offense_table = pack.table_path(data["conviction"].get("offense_table", ""))
     if not offense_table.is_file():
         problems.append(f"field conviction.offense_table: file not found: {offense_table.name}")
+    holiday_table = pack.table_path(data["hold_limit"].get("holiday_table", ""))
+    if not holiday_table.is_file():
+        problems.append(f"field hold_limit.holiday_table: file not found: {holiday_table.name}")
     for index, agreement in enumerate(data["agreements"]):
         for key in ("agency_kind", "access_until", "citation"):
             if key not in agreement:
@@ -155,6 +158,11 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
     con.executemany("INSERT INTO policy_offenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
         [r["title"], r["section"], r["subsection"].upper(), r["default_grade"] or None,
          r["violent"] == "true", r["grey"] == "true", r["description"], r["citation"]] for r in rows])
+    holidays = pack.table_path(data["hold_limit"]["holiday_table"])
+    with holidays.open(encoding="utf-8", newline="") as handle:
+        days = [[r["day"], r["name"]] for r in csv.DictReader(handle)]
+    con.execute("CREATE OR REPLACE TEMP TABLE policy_holidays (day DATE, name VARCHAR)")
+    con.executemany("INSERT INTO policy_holidays VALUES (?, ?)", days)
     settings = {
         "timezone": tz,
         "pack": pack.name,
