@@ -6,8 +6,8 @@ rule's content hash and the metadata, and replaces the month's flags.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,10 +144,27 @@ def rule_metadata_problems(rule: Rule) -> list[str]:
     return problems
 
 
+def expand_sample_rows(rows: list[dict]) -> list[dict]:
+    """A row with `_repeat: N` stands for N rows: `{n}` in its text values becomes 1..N and the
+    timestamp named by `_step_field` advances by `_step_seconds` each time (for window rules)."""
+    expanded = []
+    for row in rows:
+        count = int(row.get("_repeat", 1))
+        field_name, step = row.get("_step_field"), int(row.get("_step_seconds", 0))
+        base = {k: v for k, v in row.items() if not k.startswith("_")}
+        for n in range(1, count + 1):
+            copy = {k: (v.replace("{n}", str(n)) if isinstance(v, str) else v) for k, v in base.items()}
+            if field_name:
+                start = dt.datetime.fromisoformat(str(base[field_name]))
+                copy[field_name] = (start + dt.timedelta(seconds=step * (n - 1))).isoformat()
+            expanded.append(copy)
+    return expanded
+
+
 def load_sample(con: duckdb.DuckDBPyConnection, tables: dict) -> None:
     """Insert a rule sample's rows (values as text, cast by the warehouse schema)."""
     for table, rows in tables.items():
-        for index, row in enumerate(rows, 1):
+        for index, row in enumerate(expand_sample_rows(rows), 1):
             values = {k: (None if v == "" else v) for k, v in row.items()}
             values.update(batch_id="sample", source_line=index)
             columns = ", ".join(f'"{c}"' for c in values)
@@ -166,7 +183,3 @@ def sample_flags(rule: Rule, sample: dict, pack: PolicyPack) -> list[str]:
         return sorted(str(row[1]) for row in run_rule(con, rule, str(sample["month"]), pack.timezone))
     finally:
         con.close()
-
-
-def flags_as_json(value) -> str:
-    return value if isinstance(value, str) else json.dumps(value)

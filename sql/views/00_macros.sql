@@ -5,8 +5,19 @@ CREATE OR REPLACE TEMP MACRO pack_setting(name) AS (SELECT settings -> name FROM
 CREATE OR REPLACE TEMP MACRO local_midnight(day) AS timezone(pack_tz(), CAST(day AS TIMESTAMP));
 -- Where a row came from: the file and the physical line (for evidence).
 CREATE OR REPLACE TEMP MACRO source_of(batch, line) AS
-    json_object('file', (SELECT b.path FROM batches b WHERE b.batch_id = batch), 'line', line);
+    json_object('file', (SELECT src_batch.path FROM batches src_batch WHERE src_batch.batch_id = batch),
+                'line', line);
 -- Docket-style subsection "A1II" or "(a)(1)(ii)" as tokens ['A', '1', 'II'], so that
 -- (a)(1)(i) is not mistaken for a prefix of (a)(1)(iv).
 CREATE OR REPLACE TEMP MACRO statute_tokens(sub) AS
     regexp_extract_all(upper(coalesce(sub, '')), '[A-Z]\.[0-9]+|[0-9]+|[IVXL]+|[A-Z]');
+-- A rule's threshold from the pack: threshold('name_fishing', 'wildcard_searches').
+CREATE OR REPLACE TEMP MACRO threshold(rule, name) AS (pack_setting('thresholds') -> rule ->> name);
+-- The facts every access flag shows about its event.
+CREATE OR REPLACE TEMP MACRO access_facts(e) AS json_object(
+    'event_local_time', strftime(e.local_ts, '%Y-%m-%d %H:%M:%S'), 'account', e.resolved_account,
+    'agency', e.agency, 'agency_kind', e.agency_kind, 'action', e.action,
+    'source_action', e.source_action, 'client_addr', e.client_addr, 'subject_person_id', e.subject_person_id,
+    'search_terms', e.search_terms, 'statement', e.statement, 'objects', e.objects,
+    'purpose_code', e.purpose_code, 'case_number', e.case_number, 'result_count', e.result_count,
+    'outcome', e.outcome, 'source', e.source);
