@@ -45,6 +45,16 @@ class PolicyPack:
 
 
 def load_pack(path: Path | str | None = None) -> PolicyPack:
+    """Read a pack and refuse it, naming the first problem, unless it is sound."""
+    pack = read_pack(path)
+    problems = check_pack(pack)
+    if problems:
+        raise ComplianceError(problems[0], path=str(pack.path))
+    return pack
+
+
+def read_pack(path: Path | str | None = None) -> PolicyPack:
+    """Parse a pack's YAML without judging it (see check_pack)."""
     path = Path(path or DEFAULT_POLICY)
     if not path.is_file():
         raise ComplianceError("policy pack not found", path=str(path))
@@ -55,11 +65,7 @@ def load_pack(path: Path | str | None = None) -> PolicyPack:
         mark = getattr(exc, "problem_mark", None)
         raise ComplianceError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(path),
                               line=mark.line + 1 if mark else None) from None
-    pack = PolicyPack(path, data, hashlib.sha256(raw).hexdigest())
-    problems = check_pack(pack)
-    if problems:
-        raise ComplianceError(problems[0], path=str(path))
-    return pack
+    return PolicyPack(path, data, hashlib.sha256(raw).hexdigest())
 
 
 def check_pack(pack: PolicyPack) -> list[str]:
@@ -94,9 +100,10 @@ def check_pack(pack: PolicyPack) -> list[str]:
                 problems.append(f"field {where}.{act}.when_not_met: must be violation or needs_review")
     if starts != sorted(starts) or len(set(starts)) != len(starts):
         problems.append("field versions: effective_from dates must be strictly increasing")
-    offense_table = pack.table_path(data["conviction"].get("offense_table", ""))
-    if not offense_table.is_file():
-        problems.append(f"field conviction.offense_table: file not found: {offense_table.name}")
+    for key in ("offense_table", "description_table"):
+        table = pack.table_path(data["conviction"].get(key, ""))
+        if not table.is_file():
+            problems.append(f"field conviction.{key}: file not found: {table.name}")
     holiday_table = pack.table_path(data["hold_limit"].get("holiday_table", ""))
     if not holiday_table.is_file():
         problems.append(f"field hold_limit.holiday_table: file not found: {holiday_table.name}")
@@ -158,6 +165,14 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
     con.executemany("INSERT INTO policy_offenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
         [r["title"], r["section"], r["subsection"].upper(), r["default_grade"] or None,
          r["violent"] == "true", r["grey"] == "true", r["description"], r["citation"]] for r in rows])
+    descriptions = pack.table_path(conviction["description_table"])
+    with descriptions.open(encoding="utf-8", newline="") as handle:
+        rows = [[r["description"], r["title"], r["section"], r["subsection"].upper()]
+                for r in csv.DictReader(handle)]
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE policy_offense_descriptions (
+            description VARCHAR, title VARCHAR, section VARCHAR, subsection VARCHAR)""")
+    con.executemany("INSERT INTO policy_offense_descriptions VALUES (?, ?, ?, ?)", rows)
     holidays = pack.table_path(data["hold_limit"]["holiday_table"])
     with holidays.open(encoding="utf-8", newline="") as handle:
         days = [[r["day"], r["name"]] for r in csv.DictReader(handle)]
@@ -172,6 +187,7 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
         "known_dispositions": conviction["known_dispositions"],
         "known_grades": conviction["known_grades"],
         "interpretation": conviction.get("interpretation", ""),
+        "inchoate_sections": conviction.get("inchoate_sections", []),
         "warrant_counts": data["judicial_warrant"]["counts"],
         "warrant_citation": data["judicial_warrant"]["citation"],
         "hold_limit_hours": data["hold_limit"]["hours"],

@@ -21,3 +21,6 @@ CREATE OR REPLACE TEMP MACRO access_facts(e) AS json_object(
     'search_terms', e.search_terms, 'statement', e.statement, 'objects', e.objects,
     'purpose_code', e.purpose_code, 'case_number', e.case_number, 'result_count', e.result_count,
     'outcome', e.outcome, 'source', e.source);
+-- Docket descriptions compared without case or punctuation: "Robbery-Inflict Threat Imm Bod Inj".
+CREATE OR REPLACE TEMP MACRO description_key(text) AS
+    trim(regexp_replace(lower(coalesce(text, '')), '[^a-z0-9]+', ' ', 'g'));

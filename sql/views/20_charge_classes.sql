@@ -1,19 +1,45 @@
 -- Each charge judged against the pack's conviction test, before timing is considered:
 -- qualifying (convicted, qualifying grade, violent), not_qualifying, or undecidable (with a reason).
 CREATE OR REPLACE TEMP VIEW charge_classes AS
-WITH matched AS (
+WITH base AS (
     SELECT c.*, p.title, p.section, p.subsection, p.tokens, p.grade_in_text,
-           o.violent, o.grey, o.default_grade, o.description AS offense_name, o.citation AS offense_citation,
-           row_number() OVER (PARTITION BY c.charge_id ORDER BY len(statute_tokens(o.subsection)) DESC NULLS LAST) AS pick
-    FROM charges c
-    JOIN charge_parts p USING (charge_id)
-    LEFT JOIN policy_offenses o
-      ON o.title = p.title AND o.section = p.section
-     AND list_slice(p.tokens, 1, len(statute_tokens(o.subsection))) = statute_tokens(o.subsection)),
+           list_contains(CAST(pack_setting('inchoate_sections') AS VARCHAR[]), p.title || ' ' || p.section)
+               AS inchoate,
+           -- "Conspiracy - Robbery-Threat Immed Ser Injury" names its object offense.
+           description_key(regexp_replace(coalesce(c.description, ''),
+               '^\s*(criminal\s+)?(conspiracy|attempt|solicitation)(\s+to\s+commit)?\s*[-:]?\s*', '', 'i'))
+               AS object_key
+    FROM charges c JOIN charge_parts p USING (charge_id)),
+by_citation AS (
+    SELECT b.charge_id, o.*,
+           row_number() OVER (PARTITION BY b.charge_id ORDER BY len(statute_tokens(o.subsection)) DESC) AS pick
+    FROM base b JOIN policy_offenses o
+      ON NOT b.inchoate AND o.title = b.title AND o.section = b.section
+     AND list_slice(b.tokens, 1, len(statute_tokens(o.subsection))) = statute_tokens(o.subsection)),
+by_description AS (
+    SELECT b.charge_id, o.*,
+           row_number() OVER (PARTITION BY b.charge_id ORDER BY len(statute_tokens(o.subsection)) DESC) AS pick
+    FROM base b
+    JOIN policy_offense_descriptions d ON description_key(d.description) = b.object_key
+    JOIN policy_offenses o
+      ON o.title = d.title AND o.section = d.section
+     AND list_slice(statute_tokens(d.subsection), 1, len(statute_tokens(o.subsection))) = statute_tokens(o.subsection)),
+matched AS (
+    SELECT b.*,
+           CASE WHEN c.charge_id IS NOT NULL THEN 'citation' WHEN d.charge_id IS NOT NULL THEN 'description' END
+               AS matched_by,
+           CASE WHEN c.charge_id IS NOT NULL THEN c.violent ELSE d.violent END AS violent,
+           CASE WHEN c.charge_id IS NOT NULL THEN c.grey ELSE d.grey END AS grey,
+           CASE WHEN c.charge_id IS NOT NULL THEN c.default_grade ELSE d.default_grade END AS default_grade,
+           CASE WHEN c.charge_id IS NOT NULL THEN c.description ELSE d.description END AS offense_name,
+           CASE WHEN c.charge_id IS NOT NULL THEN c.citation ELSE d.citation END AS offense_citation
+    FROM base b
+    LEFT JOIN by_citation c ON c.charge_id = b.charge_id AND c.pick = 1
+    LEFT JOIN by_description d ON d.charge_id = b.charge_id AND d.pick = 1),
 graded AS (
     SELECT *, lower(trim(coalesce(disposition, ''))) AS disposition_norm,
            coalesce(nullif(upper(trim(grade)), ''), grade_in_text, default_grade) AS grade_effective
-    FROM matched WHERE pick = 1)
+    FROM matched)
 SELECT *,
     CASE
         WHEN list_contains(CAST(pack_setting('known_dispositions') AS VARCHAR[]), disposition_norm)
@@ -28,7 +54,7 @@ SELECT *,
         WHEN grade_effective IS NULL
              OR NOT list_contains(CAST(pack_setting('known_grades') AS VARCHAR[]), grade_effective)
             THEN 'undecidable'
-        WHEN title = '18' AND section IN ('901', '902', '903') THEN 'undecidable'
+        WHEN inchoate AND matched_by IS NULL THEN 'undecidable'
         WHEN violent IS NULL THEN 'undecidable'
         WHEN grey THEN 'undecidable'
         WHEN violent THEN 'qualifying'
@@ -47,11 +73,11 @@ SELECT *,
         WHEN grade_effective IS NULL
              OR NOT list_contains(CAST(pack_setting('known_grades') AS VARCHAR[]), grade_effective)
             THEN 'grade ''' || coalesce(grade, '') || ''' is unknown'
-        WHEN title = '18' AND section IN ('901', '902', '903')
-            THEN 'inchoate offense: the object offense must be read from the docket'
+        WHEN inchoate AND matched_by IS NULL
+            THEN 'inchoate offense whose object offense the docket does not name'
         WHEN violent IS NULL THEN 'statute not in the offense table'
-        WHEN grey THEN 'grey list: ' || offense_name
-        WHEN violent THEN 'violent ' || grade_effective || ': ' || offense_name
-        ELSE 'not an offense involving violence: ' || offense_name
+        WHEN grey THEN 'grey list: ' || CASE WHEN inchoate THEN 'inchoate, object ' ELSE '' END || offense_name
+        WHEN violent THEN 'violent ' || grade_effective || ': ' || CASE WHEN inchoate THEN 'inchoate, object ' ELSE '' END || offense_name
+        ELSE 'not an offense involving violence: ' || CASE WHEN inchoate THEN 'inchoate, object ' ELSE '' END || offense_name
     END AS class_reason
 FROM graded;
