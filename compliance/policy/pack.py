@@ -107,6 +107,8 @@ def check_pack(pack: PolicyPack) -> list[str]:
     holiday_table = pack.table_path(data["hold_limit"].get("holiday_table", ""))
     if not holiday_table.is_file():
         problems.append(f"field hold_limit.holiday_table: file not found: {holiday_table.name}")
+    if data["conviction"].get("unlisted_offenses", "needs_review") not in ("not_violent", "needs_review"):
+        problems.append("field conviction.unlisted_offenses: must be not_violent or needs_review")
     for index, agreement in enumerate(data["agreements"]):
         for key in ("agency_kind", "access_until", "citation"):
             if key not in agreement:
@@ -188,6 +190,7 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
         "known_grades": conviction["known_grades"],
         "interpretation": conviction.get("interpretation", ""),
         "inchoate_sections": conviction.get("inchoate_sections", []),
+        "unlisted_offenses": conviction.get("unlisted_offenses", "needs_review"),
         "warrant_counts": data["judicial_warrant"]["counts"],
         "warrant_citation": data["judicial_warrant"]["citation"],
         "hold_limit_hours": data["hold_limit"]["hours"],

@@ -55,7 +55,9 @@ SELECT *,
              OR NOT list_contains(CAST(pack_setting('known_grades') AS VARCHAR[]), grade_effective)
             THEN 'undecidable'
         WHEN inchoate AND matched_by IS NULL THEN 'undecidable'
-        WHEN violent IS NULL THEN 'undecidable'
+        WHEN violent IS NULL AND (section IS NULL OR pack_setting('unlisted_offenses') ->> '$' = 'needs_review')
+            THEN 'undecidable'
+        WHEN violent IS NULL THEN 'not_qualifying'
         WHEN grey THEN 'undecidable'
         WHEN violent THEN 'qualifying'
         ELSE 'not_qualifying'
@@ -75,7 +77,11 @@ SELECT *,
             THEN 'grade ''' || coalesce(grade, '') || ''' is unknown'
         WHEN inchoate AND matched_by IS NULL
             THEN 'inchoate offense whose object offense the docket does not name'
-        WHEN violent IS NULL THEN 'statute not in the offense table'
+        WHEN violent IS NULL AND section IS NULL THEN 'the citation cannot be read and the description names no known offense'
+        WHEN violent IS NULL AND pack_setting('unlisted_offenses') ->> '$' = 'needs_review'
+            THEN 'statute not in the offense table'
+        WHEN violent IS NULL
+            THEN 'not on the pack''s list of offenses involving violence (42 Pa.C.S. § 9714(g) and murder)'
         WHEN grey THEN 'grey list: ' || CASE WHEN inchoate THEN 'inchoate, object ' ELSE '' END || offense_name
         WHEN violent THEN 'violent ' || grade_effective || ': ' || CASE WHEN inchoate THEN 'inchoate, object ' ELSE '' END || offense_name
         ELSE 'not an offense involving violence: ' || CASE WHEN inchoate THEN 'inchoate, object ' ELSE '' END || offense_name

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from compliance.policy.charges import classify_charges
-from compliance.policy.pack import load_pack
+from compliance.policy.pack import PolicyPack, load_pack
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +66,18 @@ def test_grade_decides_before_the_statute(pack, grade, expected):
     assert classify(pack, statute="18 § 3121", grade=grade)["conviction_class"] == expected
 
 
-def test_unknown_statute_with_a_felony_grade_goes_to_review_but_a_misdemeanor_does_not(pack):
-    assert classify(pack, statute="18 § 9999", grade="F1")["conviction_class"] == "undecidable"
-    assert classify(pack, statute="18 § 9999", grade="M2")["conviction_class"] == "not_qualifying"
+def test_unreadable_citation_with_a_felony_grade_goes_to_review_but_a_misdemeanor_does_not(pack):
+    assert classify(pack, statute="see docket", grade="F1")["conviction_class"] == "undecidable"
+    assert classify(pack, statute="see docket", grade="M2")["conviction_class"] == "not_qualifying"
+
+
+def test_unlisted_offense_is_not_violent_unless_the_pack_sends_it_to_review(pack):
+    unlisted = classify(pack, statute="18 § 3304 §§ A5", grade="F2", description="Criminal Mischief")
+    assert unlisted["conviction_class"] == "not_qualifying"
+    assert unlisted["class_reason"].startswith("not on the pack's list of offenses involving violence")
+    strict = PolicyPack(pack.path, {**pack.data, "conviction": {**pack.data["conviction"],
+                                                                 "unlisted_offenses": "needs_review"}}, pack.sha256)
+    assert classify(strict, statute="18 § 3304 §§ A5", grade="F2")["conviction_class"] == "undecidable"
 
 
 SUBSECTION = st.builds(lambda letter, number, roman: letter + number + roman,
