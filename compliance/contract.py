@@ -61,3 +61,6 @@ MAIN_TIMESTAMP = {
 }
 
 PROVENANCE_COLUMNS = ("extra", "batch_id", "source_line")
+
+# Free text kept exactly as the source wrote it (no trimming): it is quoted as evidence.
+VERBATIM_COLUMNS = frozenset({"statement", "search_terms"})

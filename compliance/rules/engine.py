@@ -71,10 +71,19 @@ def flag_id(rule_id: str, subject_type: str, subject_id: str, window_start: str 
 
 
 def install_views(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
-    """Policy tables, then the shared views rules build on, on this connection only."""
+    """Policy tables, then the shared views rules build on, on this connection only (read-only
+    connections too: reports read the views)."""
     install(con, pack)
     for script in sorted(VIEWS_DIR.glob("*.sql")):
         con.execute(script.read_text(encoding="utf-8"))
+
+
+def analyse_statements(con: duckdb.DuckDBPyConnection) -> None:
+    """Parse, once, the statements loaded without analysis (canonical files), as PostgreSQL;
+    database-log adapters analysed theirs in their own dialect when they were ingested."""
+    from compliance.sources.statements import stage_statements
+
+    stage_statements(con, "access_events", "postgres")
 
 
 def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, month: str, tz: str) -> list[tuple]:
@@ -96,6 +105,7 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
                    rules: list[Rule] | None = None) -> int:
     """Replace the month's flags with what every rule finds now; return the number of flags."""
     rules = load_rules() if rules is None else rules
+    analyse_statements(con)
     install_views(con, pack)
     tz = pack.timezone
     flags = []
@@ -179,6 +189,7 @@ def sample_flags(rule: Rule, sample: dict, pack: PolicyPack) -> list[str]:
     con = memory()
     try:
         load_sample(con, sample["tables"])
+        analyse_statements(con)
         install_views(con, pack)
         return sorted(str(row[1]) for row in run_rule(con, rule, str(sample["month"]), pack.timezone))
     finally:

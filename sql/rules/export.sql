@@ -8,6 +8,6 @@ SELECT 'access_event' AS subject_type, e.event_id AS subject_id, e.resolved_acco
            'policy_citation', 'FBI CJIS Security Policy § 5.4.7 (secondary dissemination)',
            'source_lines', json_array(source_of(e.batch_id, e.source_line)))) AS evidence
 FROM access_enriched e
-WHERE e.action_norm = 'export'
+WHERE e.action_norm = 'export' AND e.is_primary
   AND e.agency_kind LIKE 'federal%'
   AND e.event_ts >= $month_start AND e.event_ts < $month_end

@@ -11,6 +11,6 @@ SELECT 'access_event' AS subject_type, e.event_id AS subject_id, e.resolved_acco
            'policy_citation', 'FBI CJIS Security Policy § 5.4.1.1 and § 5.4.7 (who, why and for whom each criminal-justice query was made)',
            'source_lines', json_array(source_of(e.batch_id, e.source_line)))) AS evidence
 FROM access_enriched e
-WHERE e.is_lookup
+WHERE e.is_lookup AND e.is_primary
   AND (coalesce(trim(e.purpose_code), '') = '' OR coalesce(trim(e.case_number), '') = '')
   AND e.event_ts >= $month_start AND e.event_ts < $month_end

@@ -1,9 +1,10 @@
 -- Browsing for names: many wildcard name searches, or many distinct people, by one account within
 -- the pack's window. One flag per burst, dated at its first search.
 WITH searches AS (
-    SELECT e.*, (e.pattern_text LIKE '%\%%' ESCAPE '\' OR e.pattern_text LIKE '%*%') AS is_wildcard
+    SELECT e.*, (e.pattern_text LIKE '%\%%' ESCAPE '\' OR e.pattern_text LIKE '%*%'
+                 OR coalesce(e.name_wildcard, false)) AS is_wildcard
     FROM access_enriched e
-    WHERE e.action_norm IN ('search', 'view')),
+    WHERE e.action_norm IN ('search', 'view') AND e.is_primary),
 windows AS (
     SELECT s.*,
            count(*) FILTER (is_wildcard) OVER w AS wildcards_in_window,

@@ -9,7 +9,7 @@ SELECT 'access_event' AS subject_type, e.event_id AS subject_id, e.resolved_acco
            'policy_citation', 'City of Philadelphia, 2018: ICE''s PARS searches reached people never charged; the 2010 cut-off of court data on victims and witnesses',
            'source_lines', json_array(source_of(e.batch_id, e.source_line)))) AS evidence
 FROM access_enriched e
-WHERE e.is_lookup
+WHERE e.is_lookup AND e.is_primary
   AND e.subject_person_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM arrests r WHERE r.person_id = e.subject_person_id AND r.arrest_ts <= e.event_ts)
   AND e.event_ts >= $month_start AND e.event_ts < $month_end

@@ -6,7 +6,7 @@ WITH hours AS (
            CAST(replace(split_part(e.work_hours, '-', 2), '24:00', '23:59:59.999999') AS TIME) AS shift_end,
            CAST(e.local_ts AS TIME) AS local_time
     FROM access_enriched e
-    WHERE e.agency_kind = 'city' AND e.action_norm NOT IN ('logout', 'login_failed')
+    WHERE e.agency_kind = 'city' AND e.action_norm NOT IN ('logout', 'login_failed') AND e.is_primary
       AND e.event_ts >= $month_start AND e.event_ts < $month_end),
 judged AS (
     SELECT *,

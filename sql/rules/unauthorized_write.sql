@@ -11,6 +11,6 @@ SELECT 'access_event' AS subject_type, e.event_id AS subject_id, e.resolved_acco
            'policy_citation', 'FBI CJIS Security Policy § 5.4.1.1 item 2 (attempts to create, write, delete or change permissions)',
            'source_lines', json_array(source_of(e.batch_id, e.source_line)))) AS evidence
 FROM access_enriched e
-WHERE e.action_norm IN ('insert', 'update', 'delete', 'ddl', 'permission')
+WHERE e.action_norm IN ('insert', 'update', 'delete', 'ddl', 'permission') AND e.is_primary
   AND NOT e.can_write
   AND e.event_ts >= $month_start AND e.event_ts < $month_end

@@ -3,7 +3,7 @@
 WITH daily AS (
     SELECT resolved_account, local_day, count(*) AS lookups, any_value(agency) AS agency,
            arg_min(batch_id, event_ts) AS batch_id, arg_min(source_line, event_ts) AS source_line
-    FROM access_enriched WHERE is_lookup GROUP BY resolved_account, local_day),
+    FROM access_enriched WHERE is_lookup AND is_primary GROUP BY resolved_account, local_day),
 baselines AS (
     SELECT d.*, avg(lookups) OVER w AS baseline_mean, count(*) OVER w AS history_days
     FROM daily d

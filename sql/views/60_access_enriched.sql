@@ -1,7 +1,19 @@
 -- Access events with the account they resolve to (account_map first, by source and database user),
--- the account's attributes, local time, the client host without its port, and the text the
--- pattern rules read (search terms, statement, tables touched).
+-- the account's attributes, local time, the client host without its port, the text the
+-- pattern rules read (search terms, statement, tables touched) and the parsed statement's facts.
+-- A database log can write several records for one statement (pgaudit one per relation, MariaDB
+-- TABLE records beside their QUERY): they share source, session, instant and statement, and only
+-- the first (a record pointing at another through extra.statement_ref comes later) is_primary, so
+-- per-event rules flag the statement once.
 CREATE OR REPLACE TEMP VIEW access_enriched AS
+WITH executions AS (
+    SELECT e.*,
+           row_number() OVER (
+               PARTITION BY CASE WHEN e.statement IS NOT NULL AND e.session_id IS NOT NULL
+                                 THEN concat_ws('|', e.source, e.session_id, CAST(e.event_ts AS VARCHAR), e.statement)
+                                 ELSE e.event_id END
+               ORDER BY (e.extra ->> 'statement_ref') IS NOT NULL, e.batch_id, e.source_line) = 1 AS is_primary
+    FROM access_events e)
 SELECT e.*,
        coalesce(m.account_id, e.account_id) AS resolved_account,
        a.account_id IS NOT NULL AS registered,
@@ -16,8 +28,15 @@ SELECT e.*,
                 THEN split_part(e.client_addr, ':', 1)
             ELSE e.client_addr END AS client_host,
        lower(coalesce(e.action, 'other')) AS action_norm,
-       lower(coalesce(e.action, '')) IN ('search', 'view', 'export') AS is_lookup,
-       lower(concat_ws(' ', e.search_terms, e.statement, e.objects)) AS pattern_text
-FROM access_events e
+       -- A lookup reads records: a parsed statement that touches no table (SELECT pg_reload_conf())
+       -- is no lookup.
+       lower(coalesce(e.action, '')) IN ('search', 'view', 'export')
+           AND NOT coalesce(sa.parsed AND sa.tables IS NULL, false) AS is_lookup,
+       lower(concat_ws(' ', e.search_terms, e.statement, e.objects)) AS pattern_text,
+       -- What the SQL parser found in the statement (NULL where there is none or it could not parse).
+       sa.tables AS statement_tables, sa.has_where, sa.filters_birthplace, sa.name_wildcard,
+       sa.disables_audit, sa.touches_audit_tables
+FROM executions e
 LEFT JOIN account_map m ON m.source = e.source AND m.db_user = e.account_id
-LEFT JOIN accounts a ON a.account_id = coalesce(m.account_id, e.account_id);
+LEFT JOIN accounts a ON a.account_id = coalesce(m.account_id, e.account_id)
+LEFT JOIN statement_analysis sa ON sa.statement_hash = statement_hash(e.statement);

@@ -1,0 +1,158 @@
+"""PostgreSQL server logs with pgaudit records, as csvlog or stderr, into `access_events`.
+
+Both readers bring the log into one shape (`pg_log_entries`, sql/sources/pgaudit_*_entries.sql);
+one query classifies the entries and splits pgaudit's payload (sql/sources/pgaudit_records.sql):
+every AUDIT record (one per relation with `pgaudit.log_relation`), connection authorised,
+disconnection, failed authentication and permission-denied errors become events; every other
+entry is ignored with a reason. Formats: docs/log-formats.md.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+
+from compliance.config import read_sql
+from compliance.errors import ComplianceError
+from compliance.sources.canonical import MAX_LINE_SIZE
+from compliance.sources.statements import stage_statements
+
+DIALECT = "postgres"
+DEFAULT_LOG_LINE_PREFIX = "%m [%p] "
+
+# csvlog columns: PostgreSQL 12 and earlier write 23, 13 adds backend_type, 14+ leader_pid and query_id.
+CSVLOG_COLUMNS = (
+    "log_time", "user_name", "database_name", "process_id", "connection_from", "session_id",
+    "session_line_num", "command_tag", "session_start_time", "virtual_transaction_id",
+    "transaction_id", "error_severity", "sql_state_code", "message", "detail", "hint",
+    "internal_query", "internal_query_pos", "context", "query", "query_pos", "location",
+    "application_name", "backend_type", "leader_pid", "query_id")
+
+# pgaudit's payload: AUDIT_TYPE, STATEMENT_ID, SUBSTATEMENT_ID, CLASS, COMMAND, OBJECT_TYPE,
+# OBJECT_NAME, STATEMENT, PARAMETER[, ROWS]; a field is quoted only when it must be.
+_FIELD = r'("(?:[^"]|"")*"|[^,"]*)'
+AUDIT_PATTERN = (r"(?s)^AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]*),([^,]*),([^,]*),"
+                 + _FIELD + "," + _FIELD + "," + _FIELD + r"(?:,(\d+))?$")
+AUTH_FAILURE_PATTERN = (r'authentication failed for user|no pg_hba\.conf entry|pg_hba\.conf rejects'
+                        r'|^role ".*" does not exist|^role ".*" is not permitted to log in')
+
+SEVERITY = r"(DEBUG[1-5]?|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT)"
+_STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+_ZONE = r"(?: [A-Za-z0-9+\-]+)?"
+# log_line_prefix escapes -> (field, pattern). Texts that may hold spaces (application name,
+# backend type, command tag) are matched lazily: the severity after the prefix ends them.
+PREFIX_ESCAPES = {
+    "a": ("application_name", r".*?"),
+    "u": ("user_name", r".*?"),
+    "d": ("database_name", r".*?"),
+    "r": ("connection_from", r"[^ ]*?"),
+    "h": ("remote_host", r"[^ ]*?"),
+    "b": ("backend_type", r".*?"),
+    "p": ("process_id", r"\d*"),
+    "P": ("leader_pid", r"\d*"),
+    "t": ("log_time", _STAMP + _ZONE),
+    "m": ("log_time", _STAMP + r"\.\d{3}" + _ZONE),
+    "n": ("epoch", r"\d+\.\d+"),
+    "i": ("command_tag", r".*?"),
+    "e": ("sql_state_code", r"[0-9A-Z]{5}"),
+    "c": ("session_id", r"[0-9a-f]*\.[0-9a-f]*"),
+    "l": ("session_line_num", r"\d*"),
+    "s": ("session_start_time", _STAMP + _ZONE),
+    "v": ("virtual_transaction_id", r"[-0-9/]*"),
+    "x": ("transaction_id", r"\d*"),
+    "Q": ("query_id", r"-?\d*"),
+}
+ENTRY_FIELDS = ("log_time", "user_name", "database_name", "process_id", "connection_from", "remote_host",
+                "session_id", "session_line_num", "command_tag", "sql_state_code", "application_name",
+                "error_severity", "message")
+_ESCAPE = re.compile(r"%(-?\d*)([a-zA-Z%])")
+
+# raw_records columns beyond the contract's: kept per event in access_events.extra.
+EXTRA_COLUMNS = ("database_name", "application_name", "audit_type", "audit_class", "statement_id",
+                 "substatement_id", "object_type", "object_name", "parameter")
+RECORD_COLUMNS = ("event_id", "event_ts", "account_id", "client_addr", "action", "subject_person_id",
+                  "search_terms", "case_number", "purpose_code", "result_count", "outcome", "sequence_no",
+                  "source", "source_action", "statement", "objects", "session_id") + EXTRA_COLUMNS
+
+
+def prefix_patterns(log_line_prefix: str) -> tuple[str, str, list[str]]:
+    """(start-of-entry pattern, whole-entry pattern, its group names) for a log_line_prefix.
+
+    `%q` ends the prefix of processes without a session, so what follows it is optional. Fields the
+    prefix lacks become empty groups at the end, so every entry has the same named fields.
+    """
+    head, _, tail = log_line_prefix.partition("%q")
+    names: list[str] = []
+
+    def convert(text: str) -> str:
+        out, pos = [], 0
+        for match in _ESCAPE.finditer(text):
+            out.append(re.escape(text[pos:match.start()]))
+            pos = match.end()
+            padding, letter = match.groups()
+            if letter == "%":
+                out.append("%")
+                continue
+            if letter not in PREFIX_ESCAPES:
+                raise ComplianceError(f"log_line_prefix escape %{letter} is not supported",
+                                      field="log_line_prefix")
+            field, pattern = PREFIX_ESCAPES[letter]
+            pad = r" *" if padding else ""
+            if field in names:  # a repeated escape matches again without a second group
+                out.append(f"{pad}(?:{pattern}){pad}")
+            else:
+                names.append(field)
+                out.append(f"{pad}({pattern}){pad}")
+        out.append(re.escape(text[pos:]))
+        return "".join(out)
+
+    prefix = convert(head) + (f"(?:{convert(tail)})?" if tail else "")
+    start = "^" + prefix + SEVERITY + ":  "
+    names += ["error_severity", "message"]
+    missing = [f for f in ENTRY_FIELDS if f not in names]
+    entry = "(?s)^" + prefix + SEVERITY + ":  (.*)" + "()" * len(missing) + "$"
+    return start, entry, names + missing
+
+
+def _csvlog_width(path: Path) -> int:
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        first = next(csv.reader(handle), None)
+    if first is None:
+        raise ComplianceError("empty file: no log records", path=str(path), line=1)
+    if not 23 <= len(first) <= len(CSVLOG_COLUMNS):
+        raise ComplianceError(
+            f"not a PostgreSQL csvlog: the first record has {len(first)} fields (expected 23 to 26)",
+            path=str(path), line=1)
+    return len(first)
+
+
+def _records(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """pg_log_entries -> raw_records, analysing each new distinct statement once."""
+    con.execute(read_sql("sources/pgaudit_records.sql"),
+                {"audit_pattern": AUDIT_PATTERN, "auth_failure_pattern": AUTH_FAILURE_PATTERN,
+                 "source": source})
+    stage_statements(con, "pg_records", DIALECT)
+    con.execute(read_sql("sources/pgaudit_raw_records.sql"), {"source": source})
+    return list(RECORD_COLUMNS)
+
+
+def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> list[str]:
+    """Stage a csvlog file (23 to 26 columns, detected from its first record)."""
+    width = _csvlog_width(Path(path))
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    con.execute(read_sql("sources/pgaudit_csvlog_read.sql"),
+                {"path": str(path), "columns": {c: "VARCHAR" for c in CSVLOG_COLUMNS[:width]},
+                 "max_line_size": MAX_LINE_SIZE})
+    con.execute(read_sql("sources/pgaudit_csvlog_entries.sql"))
+    return _records(con, source)
+
+
+def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, source: str,
+                 log_line_prefix: str = DEFAULT_LOG_LINE_PREFIX) -> list[str]:
+    """Stage a stderr log written with `log_line_prefix`."""
+    start, entry, names = prefix_patterns(log_line_prefix)
+    con.execute(read_sql("sources/pgaudit_stderr_entries.sql"),
+                {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names})
+    return _records(con, source)

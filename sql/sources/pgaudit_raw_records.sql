@@ -1,0 +1,19 @@
+-- The pgaudit records as ingest_file's raw_records: the payload's class and command decide the
+-- action where they can; the statement's analysis (one per distinct statement) fills in the rest.
+CREATE OR REPLACE TEMP TABLE raw_records AS
+SELECT r.line_no, r.raw, r.state, r.reject_field, r.reject_reason, r.ignore_reason,
+    r.event_id, r.event_ts, r.account_id, r.client_addr,
+    CASE WHEN r.state IS NOT NULL THEN NULL
+         WHEN r.class_action IS NOT NULL THEN r.class_action
+         WHEN r.audit_class = 'READ' OR r.kind = 'denied' THEN
+              CASE WHEN s.action IN ('search', 'view', 'export') THEN s.action
+                   WHEN r.kind = 'denied' THEN coalesce(s.action, 'other') ELSE 'search' END
+         ELSE coalesce(s.action, 'other') END AS action,
+    s.subject_person_id, s.where_clause AS search_terms, s.case_number, s.purpose_code,
+    r.result_count, r.outcome, r.sequence_no, $source AS source, r.source_action, r.statement,
+    coalesce(r.object_name, s.tables) AS objects, r.session_id,
+    r.database_name, r.application_name, r.audit_type, r.audit_class, r.statement_id,
+    r.substatement_id, r.object_type, r.object_name, r.parameter
+FROM pg_records r
+LEFT JOIN staged_statements USING (statement)
+LEFT JOIN statement_analysis s USING (statement_hash)

@@ -1,0 +1,263 @@
+"""PostgreSQL logs with pgaudit records: csvlog (23 to 26 columns) and stderr with any log_line_prefix."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from compliance import warehouse
+from compliance.errors import ComplianceError
+from compliance.sources.formats import ingest_log
+from compliance.sources.pgaudit import prefix_patterns
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audit_logs"
+TZ = "America/New_York"
+
+# A statement with everything that needs care: newlines (CRLF too), commas, doubled quotes, unicode.
+TRICKY = ("/* case=CP-51-CR-0001234-2024 purpose=C */ SELECT first_name,\r\n  last_name\n"
+          "FROM public.persons WHERE last_name = 'O''Brien' AND alias = 'Jos\u00e9 \"Pepe\", Jr.'")
+
+
+def pgaudit_field(value: str) -> str:
+    """pgaudit's own quoting (append_valid_csv)."""
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
+
+
+def audit(statement_id: int, klass: str, command: str, object_name: str, statement: str,
+          parameter: str = "<not logged>", audit_type: str = "SESSION", rows: str | None = None) -> str:
+    fields = [audit_type, str(statement_id), "1", klass, command, "TABLE" if object_name else "",
+              pgaudit_field(object_name), pgaudit_field(statement), parameter]
+    return "AUDIT: " + ",".join(fields) + ("," + rows if rows is not None else "")
+
+
+def csv_text(value) -> str:
+    """How csvlog writes a field: text always quoted with inner quotes doubled, numbers bare."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return '"' + value.replace('"', '""') + '"'
+
+
+def csvlog_record(line: int, message: str, *, user="ice_user", severity="LOG", state="00000",
+                  tag="SELECT", query=None, session="65e77a1b.a112", width=26,
+                  when="2024-03-05 14:22:31.123 EST") -> str:
+    fields = [when, csv_text(user), csv_text("pars" if user else None), 41234,
+              csv_text("10.1.2.3:52344" if user else None), session, line, csv_text(tag),
+              "2024-03-05 14:20:01 EST", "3/17", 0, severity, state, csv_text(message), "", "", "", "", "",
+              csv_text(query), "", "", csv_text("PARS Web Portal"), csv_text("client backend"), "", 0]
+    return ",".join(str(f) for f in fields[:width]) + "\n"
+
+
+@pytest.fixture
+def con():
+    connection = warehouse.memory()
+    yield connection
+    connection.close()
+
+
+def events(con, columns="event_id, action, outcome, account_id, statement, objects") -> list[tuple]:
+    return con.execute(f"SELECT {columns} FROM access_events ORDER BY source_line").fetchall()
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_csvlog_records_become_events_with_exact_statements(con, tmp_path):
+    path = write(tmp_path / "postgresql.csv", "".join([
+        csvlog_record(1, "connection received: host=10.1.2.3 port=52344", user=None, tag=""),
+        csvlog_record(2, "connection authorized: user=ice_user database=pars application_name=PARS Web Portal",
+                      tag="authentication"),
+        csvlog_record(3, audit(1, "READ", "SELECT", "public.persons", TRICKY)),
+        # pgaudit.log_relation: one record per relation of the same statement.
+        csvlog_record(4, audit(2, "READ", "SELECT", "public.arrests",
+                               "SELECT * FROM arrests a JOIN persons p USING (person_id)")),
+        csvlog_record(5, audit(2, "READ", "SELECT", "public.persons",
+                               "SELECT * FROM arrests a JOIN persons p USING (person_id)")),
+        csvlog_record(6, audit(3, "READ", "COPY", "public.persons", "COPY persons TO STDOUT")),
+        csvlog_record(7, "permission denied for table audit_log", severity="ERROR", state="42501",
+                      tag="DELETE", query="DELETE FROM audit_log"),
+        csvlog_record(8, "disconnection: session time: 0:00:01.001 user=ice_user database=pars host=10.1.2.3 "
+                         "port=52344", tag="idle"),
+        csvlog_record(1, 'password authentication failed for user "ice_user"', severity="FATAL",
+                      state="28P01", tag="authentication", session="65e77a1c.a113"),
+        csvlog_record(9, "checkpoint starting: time", user=None, tag=""),
+    ]))
+    result = ingest_log(con, path, "pgaudit-csvlog", TZ, source_name="pars_db")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (10, 8, 0, 2)
+    assert result.ignored_reasons == {"connection received": 1, "server process message": 1}
+    assert events(con) == [
+        ("pars_db:65e77a1b.a112:2", "login", "success", "ice_user", None, None),
+        ("pars_db:65e77a1b.a112:3", "search", "success", "ice_user", TRICKY, "public.persons"),
+        ("pars_db:65e77a1b.a112:4", "search", "success", "ice_user",
+         "SELECT * FROM arrests a JOIN persons p USING (person_id)", "public.arrests"),
+        ("pars_db:65e77a1b.a112:5", "search", "success", "ice_user",
+         "SELECT * FROM arrests a JOIN persons p USING (person_id)", "public.persons"),
+        ("pars_db:65e77a1b.a112:6", "export", "success", "ice_user", "COPY persons TO STDOUT", "public.persons"),
+        ("pars_db:65e77a1b.a112:7", "delete", "failure", "ice_user", "DELETE FROM audit_log", "audit_log"),
+        ("pars_db:65e77a1b.a112:8", "logout", "success", "ice_user", None, None),
+        ("pars_db:65e77a1c.a113:1", "login_failed", "failure", "ice_user", None, None),
+    ]
+    # The physical line where each record starts: the tricky statement spans two extra lines.
+    assert [r[0] for r in con.execute("SELECT source_line FROM access_events ORDER BY source_line").fetchall()] == [
+        2, 3, 6, 7, 8, 9, 10, 11]
+    row = con.execute("""SELECT event_ts, client_addr, case_number, purpose_code, sequence_no, session_id, source,
+                                source_action, extra FROM access_events WHERE event_id = 'pars_db:65e77a1b.a112:3'
+                      """).fetchall()[0]
+    assert row[0].isoformat() == "2024-03-05T19:22:31.123000+00:00"  # EST read in --source-tz
+    assert row[1:8] == ("10.1.2.3", "CP-51-CR-0001234-2024", "C", 3, "65e77a1b.a112", "pars_db", "SELECT")
+    assert json.loads(row[8]) == {
+        "database_name": "pars", "application_name": "PARS Web Portal", "audit_type": "SESSION",
+        "audit_class": "READ", "statement_id": "1", "substatement_id": "1", "object_type": "TABLE",
+        "object_name": "public.persons", "parameter": "<not logged>"}
+
+
+@pytest.mark.parametrize("width", [23, 24, 25, 26])
+def test_csvlog_versions_23_to_26_columns(con, tmp_path, width):
+    path = write(tmp_path / "postgresql.csv", csvlog_record(
+        1, audit(1, "READ", "SELECT", "public.persons", "SELECT 1 FROM persons"), width=width))
+    result = ingest_log(con, path, "pgaudit-csvlog", TZ)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert events(con, "event_id, statement") == [("pgaudit-csvlog:65e77a1b.a112:1", "SELECT 1 FROM persons")]
+
+
+def test_csvlog_of_another_shape_is_one_clear_error(con, tmp_path):
+    path = write(tmp_path / "x.csv", "a,b,c\n1,2,3\n")
+    with pytest.raises(ComplianceError, match=r"line 1: not a PostgreSQL csvlog: the first record has 3 fields"):
+        ingest_log(con, path, "pgaudit-csvlog", TZ)
+
+
+def test_csvlog_bad_records_are_quarantined_not_lost(con, tmp_path):
+    path = write(tmp_path / "postgresql.csv", "".join([
+        csvlog_record(1, audit(1, "READ", "SELECT", "public.persons", "SELECT 1 FROM persons")),
+        csvlog_record(2, "AUDIT: SESSION,2,1,READ"),  # cut short
+        '2024-03-05 14:22:32.000 EST,"ice_user","pars",1,\n',  # too few fields
+        csvlog_record(3, audit(3, "READ", "SELECT", "public.persons", "SELECT 3 FROM persons"),
+                      when="not a time"),
+    ]))
+    result = ingest_log(con, path, "pgaudit-csvlog", TZ)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
+    quarantined = con.execute("SELECT line_no, field, reason FROM quarantine ORDER BY line_no").fetchall()
+    assert [(line, field) for line, field, _ in quarantined] == [(2, "message"), (3, None), (4, "event_ts")]
+    assert quarantined[0][2] == "not a well-formed pgaudit record"
+    assert quarantined[1][2].startswith("MISSING COLUMNS")
+    assert quarantined[2][2] == "cannot read as timestamp with time zone: not a time"
+
+
+def test_csvlog_statement_once_and_rows_and_parameters(con, tmp_path):
+    path = write(tmp_path / "postgresql.csv", "".join([
+        csvlog_record(1, audit(5, "WRITE", "UPDATE", "public.persons",
+                               "UPDATE persons SET note = $1 WHERE person_id = $2",
+                               parameter=pgaudit_field(pgaudit_field("x,y") + ",P7"),
+                               rows="1")),
+        csvlog_record(2, audit(5, "READ", "SELECT", "public.arrests", "<previously logged>",
+                               parameter="<previously logged>", audit_type="OBJECT", rows="1")),
+    ]))
+    ingest_log(con, path, "pgaudit-csvlog", TZ)
+    assert events(con, "action, statement, result_count, extra ->> 'parameter'") == [
+        ("update", "UPDATE persons SET note = $1 WHERE person_id = $2", 1, '"""x,y"",P7"'),
+        ("search", "UPDATE persons SET note = $1 WHERE person_id = $2", 1, "<previously logged>"),
+    ]
+
+
+def test_reingesting_a_log_is_idempotent_and_ids_are_stable(con, tmp_path):
+    lines = [csvlog_record(1, audit(1, "READ", "SELECT", "public.persons", "SELECT 1 FROM persons"))]
+    path = write(tmp_path / "postgresql.csv", "".join(lines))
+    ingest_log(con, path, "pgaudit-csvlog", TZ)
+    before = warehouse.table_checksums(con)
+    assert ingest_log(con, path, "pgaudit-csvlog", TZ).status == "unchanged"
+    assert warehouse.table_checksums(con) == before
+    # The log grows (PostgreSQL appends): the batch is replaced, the first event keeps its id.
+    write(path, "".join(lines + [csvlog_record(2, audit(2, "READ", "SELECT", "public.arrests", "SELECT 2"))]))
+    assert ingest_log(con, path, "pgaudit-csvlog", TZ).status == "replaced"
+    assert [r[0] for r in events(con)] == ["pgaudit-csvlog:65e77a1b.a112:1", "pgaudit-csvlog:65e77a1b.a112:2"]
+
+
+STDERR_LINES = [
+    "2024-03-05 14:22:30.001 EST [41234] ice_user@pars PARS Web Portal: LOG:  connection authorized: "
+    "user=ice_user database=pars application_name=PARS Web Portal",
+    "2024-03-05 14:22:31.123 EST [41234] ice_user@pars PARS Web Portal: LOG:  "
+    + audit(7, "READ", "SELECT", "public.arrest", "SELECT name, dob FROM arrest WHERE place_of_birth <> 'USA'"),
+    # PostgreSQL writes a tab after each newline inside a message.
+    "2024-03-05 14:22:32.000 EST [41234] ice_user@pars PARS Web Portal: LOG:  "
+    + audit(8, "READ", "SELECT", "public.persons", TRICKY).replace("\n", "\n\t"),
+    "2024-03-05 14:22:33.000 EST [41234] ice_user@pars PARS Web Portal: ERROR:  permission denied for table audit_log",
+    "2024-03-05 14:22:33.000 EST [41234] ice_user@pars PARS Web Portal: STATEMENT:  DELETE FROM audit_log",
+    "2024-03-05 14:22:40.000 EST [41240] @ : LOG:  checkpoint starting: time",
+    "2024-03-05 14:22:41.000 EST [41241] ice_user@pars [unknown]: FATAL:  password authentication failed for "
+    'user "ice_user"',
+    "2024-03-05 14:22:41.000 EST [41241] ice_user@pars [unknown]: DETAIL:  Connection matched pg_hba.conf line 91",
+]
+
+
+def test_stderr_with_a_prefix_whose_application_name_has_spaces(con, tmp_path):
+    path = write(tmp_path / "postgresql.log", "\n".join(STDERR_LINES) + "\n")
+    result = ingest_log(con, path, "pgaudit-stderr", TZ, log_line_prefix="%m [%p] %u@%d %a: ")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 5, 0)
+    assert result.ignored_reasons == {"detail of the entry above": 2, "server process message": 1}
+    assert events(con, "action, outcome, account_id, statement, source_line") == [
+        ("login", "success", "ice_user", None, 1),
+        ("search", "success", "ice_user", "SELECT name, dob FROM arrest WHERE place_of_birth <> 'USA'", 2),
+        ("search", "success", "ice_user", TRICKY, 3),
+        ("delete", "failure", "ice_user", "DELETE FROM audit_log", 6),
+        ("login_failed", "failure", "ice_user", None, 9),
+    ]
+    assert con.execute("SELECT DISTINCT extra ->> 'application_name' FROM access_events WHERE statement IS NOT NULL"
+                       ).fetchall() == [("PARS Web Portal",)]
+
+
+def test_stderr_rds_style_prefix_fixture(con):
+    # %t:%r:%u@%d:[%p]: as AWS RDS writes it; the file is our own fixture.
+    result = ingest_log(con, FIXTURES / "pgaudit_stderr_rds.log", "pgaudit-stderr", "UTC",
+                        log_line_prefix="%t:%r:%u@%d:[%p]:")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 4, 0)
+    utc = dt.timezone.utc
+    assert events(con, "event_ts, client_addr, account_id, action, objects") == [
+        (dt.datetime(2024, 3, 5, 19, 22, 31, tzinfo=utc), "10.1.2.3", "ice_user", "search", "public.arrest"),
+        (dt.datetime(2024, 3, 5, 19, 22, 35, tzinfo=utc), "10.1.2.3", "ice_user", "search", "public.persons"),
+        (dt.datetime(2024, 3, 5, 19, 23, tzinfo=utc), "10.9.8.7", "svc_pars_etl", "insert", "public.arrests"),
+        (dt.datetime(2024, 3, 5, 19, 24, tzinfo=utc), "10.1.2.3", "ice_user", "other", None),
+    ]
+    assert con.execute("SELECT disables_audit FROM statement_analysis WHERE statement_hash = "
+                       "statement_hash(?)", ["SET pgaudit.log = 'none'"]).fetchall() == [(True,)]
+
+
+def test_stderr_wrong_prefix_is_quarantined_with_a_hint(con, tmp_path):
+    path = write(tmp_path / "postgresql.log", "\n".join(STDERR_LINES[:2]) + "\n")
+    result = ingest_log(con, path, "pgaudit-stderr", TZ, log_line_prefix="%t [%p] ")
+    assert (result.rows_loaded, result.rows_quarantined) == (0, 1)
+    assert con.execute("SELECT reason FROM quarantine").fetchall() == [
+        ("line before the first log entry (does the log_line_prefix match?)",)]
+
+
+def test_prefix_patterns_cover_q_and_padding():
+    start, entry, names = prefix_patterns("%m [%-6p] %q%u@%d ")
+    assert names[:4] == ["log_time", "process_id", "user_name", "database_name"]
+    import re
+
+    assert re.match(start, "2024-03-05 14:22:31.123 EST [41    ] LOG:  database system is ready")
+    assert re.match(start, "2024-03-05 14:22:31.123 EST [41    ] ice_user@pars LOG:  AUDIT: x")
+    with pytest.raises(ComplianceError, match="escape %z is not supported"):
+        prefix_patterns("%z ")
+
+
+def test_cli_ingests_a_stderr_log_with_its_prefix(compliance_cli, tmp_path):
+    home = tmp_path / "home"
+    done = compliance_cli(home, "ingest", "--format", "pgaudit-stderr", "--log-line-prefix", "%t:%r:%u@%d:[%p]:",
+                          "--source-tz", "UTC", "--source-name", "pars_db",
+                          str(FIXTURES / "pgaudit_stderr_rds.log"))
+    assert done.returncode == 0, done.stderr
+    assert "1 files: 6 rows read, 4 loaded, 0 quarantined, 2 ignored" in done.stdout
+    query = compliance_cli(home, "query", "SELECT source, count(*) AS n FROM access_events GROUP BY ALL")
+    assert query.stdout.splitlines() == ["source,n", "pars_db,4"]
+
+
+def test_cli_refuses_options_that_do_not_apply(compliance_cli, tmp_path):
+    done = compliance_cli(tmp_path / "home", "ingest", "--format", "pgaudit-csvlog", "--log-line-prefix", "%m ",
+                          str(FIXTURES / "pgaudit_stderr_rds.log"))
+    assert done.returncode == 2
+    assert "field log_line_prefix: --log-line-prefix applies to pgaudit-stderr only" in done.stderr

@@ -1,0 +1,58 @@
+"""SQL Server Audit exported as CSV from sys.fn_get_audit_file."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from compliance import warehouse
+from compliance.errors import ComplianceError
+from compliance.sources.formats import ingest_log
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audit_logs"
+
+
+@pytest.fixture
+def con():
+    connection = warehouse.memory()
+    yield connection
+    connection.close()
+
+
+def test_audit_export_rows_become_events(con):
+    result = ingest_log(con, FIXTURES / "sqlserver_audit_export.csv", "sqlserver-audit", "America/New_York",
+                        source_name="pars_mssql")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 4, 1)
+    assert con.execute("SELECT line_no, field, reason FROM quarantine").fetchall() == [
+        (6, "event_ts", "cannot read as timestamp with time zone: not a time")]
+    rows = con.execute("""
+        SELECT event_ts, account_id, client_addr, action, outcome, objects, subject_person_id, case_number,
+               purpose_code, source_action, session_id, extra ->> 'server_principal_name'
+        FROM access_events ORDER BY source_line""").fetchall()
+    utc = dt.timezone.utc
+    assert rows == [
+        # event_time is UTC whatever --source-tz says; seven fractional digits are read.
+        (dt.datetime(2024, 3, 5, 19, 22, 31, 123456, tzinfo=utc), "CITY\\ice_liaison", "10.1.2.3", "search",
+         "success", "dbo.arrest", None, None, None, "SL", "57", "CITY\\ice_liaison"),
+        (dt.datetime(2024, 3, 5, 19, 25, 2, tzinfo=utc), "svc_pars_ro", "10.9.8.7", "login_failed", "failure",
+         None, None, None, None, "LGIF", "0", "svc_pars_ro"),
+        # The original login (before EXECUTE AS) is the account.
+        (dt.datetime(2024, 3, 5, 19, 26, 0, 500000, tzinfo=utc), "CITY\\clerk7", "10.1.2.4", "view", "success",
+         "dbo.persons", "P99", "CP-51-CR-0000099-2024", "C", "SL", "60", "dbo_runner"),
+        (dt.datetime(2024, 3, 5, 19, 30, tzinfo=utc), "CITY\\dba", "10.1.2.5", "ddl", "success",
+         "pars_audit", None, None, None, "AL", "61", "CITY\\dba"),
+    ]
+    assert con.execute("SELECT filters_birthplace FROM statement_analysis WHERE tables = 'dbo.arrest'"
+                       ).fetchall() == [(False,)]
+    assert con.execute("SELECT disables_audit FROM statement_analysis WHERE statement_hash = statement_hash(?)",
+                       ["ALTER SERVER AUDIT pars_audit WITH (STATE = OFF)"]).fetchall() == [(True,)]
+    ids = [r[0] for r in con.execute("SELECT event_id FROM access_events").fetchall()]
+    assert len(set(ids)) == 4 and all(i.startswith("pars_mssql:") for i in ids)
+
+
+def test_an_export_without_the_required_columns_is_refused(con, tmp_path):
+    path = tmp_path / "audit.csv"
+    path.write_text("event_time,action_id,succeeded\n2024-03-05 19:22:31,SL,1\n", encoding="utf-8")
+    with pytest.raises(ComplianceError, match="line 1, field server_principal_name: required column missing"):
+        ingest_log(con, path, "sqlserver-audit", "UTC")
