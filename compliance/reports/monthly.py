@@ -1,84 +1,144 @@
-"""The monthly inspector-general report: one self-contained HTML file (no network fetches)."""
+"""The monthly inspector-general report: what the template shows, computed from `collect`'s data.
+
+One template renders both forms: the HTML carries every flag with its evidence; the PDF details at
+most `pdf_flags_per_rule` flags per rule and points to the CSV/Parquet exports for the rest, so a
+month with 10,000 flags stays readable and quick to print.
+"""
 from __future__ import annotations
 
-import datetime as dt
+import calendar
 import json
-import os
-import re
-import subprocess
-from pathlib import Path
+from collections import defaultdict
 
-import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from compliance.config import REPORT_SQL_DIR, REPO_ROOT, reports_dir
-from compliance.months import month_bounds
-from compliance.policy.pack import PolicyPack
-from compliance.rules.engine import load_rules
-
-TEMPLATES = Path(__file__).parent / "templates"
+from compliance.months import parse_month
+from compliance.reports.categories import SEVERITY_ORDER, category_order, plain_name
+from compliance.reports.render import render
+from compliance.reports.statutory import NYC_MEASURES
 
 
-def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
-    sql = (REPORT_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    named = set(re.findall(r"\$(\w+)", sql))
-    used = {k: v for k, v in params.items() if k in named}
-    cursor = con.execute(sql, used)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+def month_label(month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{calendar.month_name[mon]} {year}"
 
 
-def code_version() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=5, check=True)
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        from importlib.metadata import version
-
-        return version("compliance")
+def evaluated_months(data: dict) -> set[str]:
+    return {row["month"] for row in data["month_status"] if row["evaluated"]}
 
 
-def report_data(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack) -> dict:
-    start, end = month_bounds(month, pack.timezone)
-    params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone}
-    flags = _query(con, "flags_detail", params)
-    for flag in flags:
-        flag["evidence"] = json.loads(flag["evidence"]) if flag["evidence"] else {}
-    validation = _query(con, "validation_results", params)
-    rules = load_rules()
+def counts_by(data: dict, *keys: str) -> dict[tuple, int]:
+    """Flag counts over the trend window, summed by the given columns of `flag_counts`."""
+    totals: dict[tuple, int] = defaultdict(int)
+    for row in data["flag_counts"]:
+        totals[tuple(row[k] for k in keys)] += row["flags"]
+    return totals
+
+
+def summary(data: dict) -> dict:
+    month, previous = data["month"], data["previous_month"]
+    per = counts_by(data, "month", "category", "severity")
+    per_category = counts_by(data, "month", "category")
+    categories = category_order({r["category"] for r in data["rules"]} | {k[1] for k in per})
+    evaluated = evaluated_months(data)
+    previous_known = previous in evaluated
+    rows = []
+    for category in categories:
+        current = per_category.get((month, category), 0)
+        before = per_category.get((previous, category), 0) if previous_known else None
+        rows.append({
+            "category": category, "name": plain_name(category),
+            "by_severity": {s: per.get((month, category, s), 0) for s in SEVERITY_ORDER},
+            "total": current, "previous": before,
+            "change": None if before is None else current - before,
+        })
+    total = sum(r["total"] for r in rows)
+    total_previous = sum(r["previous"] for r in rows) if previous_known else None
     return {
-        "month": month,
-        "pack": pack,
-        "by_category": _query(con, "flags_by_category", params),
-        "flags": flags,
-        "coverage": _query(con, "coverage_tables", params),
-        "days": _query(con, "coverage_days", params),
-        "batches": _query(con, "batches_summary", params),
-        "quarantine": _query(con, "quarantine_summary", params),
-        "validation": validation,
-        "validated": bool(validation),
-        "incomplete": any(v["blocking"] and not v["success"] for v in validation),
-        "rules": rules,
-        "code_version": code_version(),
-        "generated_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        # A category with no flag in either month is named once, not given a row of zeros.
+        "rows": [r for r in rows if r["total"] or r["previous"]],
+        "quiet": [r["category"] for r in rows if not r["total"] and not r["previous"]],
+        "severity_totals": {s: sum(r["by_severity"][s] for r in rows) for s in SEVERITY_ORDER},
+        "total": total,
+        "previous_month": previous,
+        "previous_evaluated": previous_known,
+        "total_previous": total_previous,
+        "total_change": None if total_previous is None else total - total_previous,
     }
 
 
-def render(data: dict) -> str:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return env.get_template("monthly.html.j2").render(**data)
+def trend(data: dict) -> dict:
+    months = data["trend_months"]
+    evaluated = evaluated_months(data)
+    per = counts_by(data, "month", "category")
+    categories = category_order({k[1] for k in per})
+    status = {row["month"]: row for row in data["month_status"]}
+    return {
+        "months": months,
+        "evaluated": evaluated,
+        "incomplete": {m for m, row in status.items() if row["blocking_failures"]},
+        "rows": [{"category": c, "name": plain_name(c),
+                  "counts": {m: per.get((m, c), 0) if m in evaluated else None for m in months}}
+                 for c in categories],
+        "totals": {m: sum(per.get((m, c), 0) for c in categories) if m in evaluated else None
+                   for m in months},
+    }
 
 
-def build_monthly_report(con: duckdb.DuckDBPyConnection, home: Path, month: str, pack: PolicyPack) -> Path:
-    """Write `<home>/reports/<month>/report.html` (owner-only) and return its path."""
-    out_dir = reports_dir(home) / month
-    old = os.umask(0o077)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / "report.html"
-        path.write_text(render(report_data(con, month, pack)), encoding="utf-8")
-    finally:
-        os.umask(old)
-    return path
+EVIDENCE_SHOWN_APART = ("reason", "policy_citation", "source_lines")
+
+
+def _compact(evidence: dict) -> list[tuple[str, str]]:
+    """The evidence facts not shown in their own rows, each value as one line of JSON."""
+    return [(key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
+            for key, value in sorted(evidence.items())
+            if key not in EVIDENCE_SHOWN_APART and value not in (None, "", [], {})]
+
+
+def _sources(evidence: dict) -> list[str]:
+    lines = evidence.get("source_lines")
+    if not isinstance(lines, list):
+        return []
+    return [f"{s.get('file')}, line {s.get('line')}" if isinstance(s, dict) else str(s) for s in lines]
+
+
+def rule_groups(data: dict, cap: int | None) -> list[dict]:
+    """Flags grouped by rule, most severe rules first; `cap` limits the flags detailed per rule."""
+    rules = {r["rule_id"]: r for r in data["rules"]}
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for flag in data["flags"]:
+        grouped[flag["rule_id"]].append(flag)
+    order = category_order({f["category"] for f in data["flags"]})
+    groups = []
+    for rule_id, flags in grouped.items():
+        rule = rules.get(rule_id) or {
+            "rule_id": rule_id, "version": None, "title": "(rule no longer in sql/rules/)",
+            "category": flags[0]["category"], "severity": flags[0]["severity"], "status": "removed",
+            "policy_refs": [], "runbook": None}
+        shown = flags if cap is None else flags[:cap]
+        groups.append({
+            "rule": rule,
+            "count": len(flags),
+            "versions": sorted({f["rule_version"] for f in flags}),
+            "hidden": len(flags) - len(shown),
+            "flags": [{**f, "sources": _sources(f["evidence"]), "facts": _compact(f["evidence"]),
+                       "citation": f["policy_citation"] or "; ".join(rule["policy_refs"])}
+                      for f in shown],
+        })
+    groups.sort(key=lambda g: (SEVERITY_ORDER.index(g["rule"]["severity"])
+                               if g["rule"]["severity"] in SEVERITY_ORDER else len(SEVERITY_ORDER),
+                               order.index(g["rule"]["category"]) if g["rule"]["category"] in order
+                               else len(order), g["rule"]["rule_id"]))
+    return groups
+
+
+def render_ig(data: dict, *, manifest: dict, changes: dict | None, charts: dict, files: dict,
+              generated_at: str, pdf: bool) -> str:
+    from markupsafe import Markup
+
+    cap = data["options"]["pdf_flags_per_rule"] if pdf else None
+    return render(
+        "ig_report.html.j2",
+        data=data, month_label=month_label(data["month"]), manifest=manifest, changes=changes,
+        summary=summary(data), trend=trend(data), groups=rule_groups(data, cap),
+        charts={k: Markup(v) for k, v in charts.items()}, files=files, generated_at=generated_at,
+        pdf=pdf, severities=SEVERITY_ORDER, nyc_measures=NYC_MEASURES, plain_name=plain_name,
+        month_name=month_label)

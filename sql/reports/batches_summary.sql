@@ -1,4 +1,5 @@
--- Files loaded, with their reconciliation counts.
-SELECT table_name, path, sha256, rows_read, rows_loaded, rows_quarantined, rows_ignored,
-       rows_read = rows_loaded + rows_quarantined + rows_ignored AS reconciled
-FROM batches ORDER BY table_name, path
+-- Files loaded, with their checksums and reconciliation counts (the report's input manifest).
+SELECT batch_id, table_name, source, path, sha256, rows_read, rows_loaded, rows_quarantined,
+       rows_ignored, rows_read = rows_loaded + rows_quarantined + rows_ignored AS reconciled,
+       ingested_at
+FROM batches ORDER BY table_name, path, batch_id

@@ -1,0 +1,148 @@
+"""Building a month's reports as one version: `<home>/reports/<month>/v<N>/`.
+
+The warehouse is opened read-only and only while the figures are read (and the Parquet export is
+written); charts, HTML and PDF are rendered after it is closed, so a report never holds the
+warehouse lock while WeasyPrint works. If nothing the reports show has changed since the latest
+version (same fingerprint), that version is kept and nothing is written.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from compliance import warehouse
+from compliance.policy.pack import PolicyPack
+from compliance.reports import versions
+from compliance.reports.collect import collect, digest
+from compliance.reports.options import ReportOptions
+
+OUTPUTS = {
+    "ig_html": "ig-report-{month}.html",
+    "ig_pdf": "ig-report-{month}.pdf",
+    "committee_html": "committee-summary-{month}.html",
+    "committee_pdf": "committee-summary-{month}.pdf",
+    "flags_csv": "flags-{month}.csv",
+    "flags_parquet": "flags-{month}.parquet",
+    "illinois_csv": "illinois-trust-act-{month}.csv",
+    "nyc_csv": "nyc-detainers-{month}.csv",
+}
+
+
+@dataclass(frozen=True)
+class ReportSet:
+    """One version of a month's reports. `created` is False when the latest version was kept."""
+
+    month: str
+    version: str
+    directory: Path
+    created: bool
+    status: str
+    files: dict[str, Path]
+
+    @property
+    def ig_html(self) -> Path:
+        return self.files["ig_html"]
+
+    @property
+    def incomplete(self) -> bool:
+        return self.status == "INCOMPLETE"
+
+    def as_dict(self) -> dict:
+        return {"month": self.month, "version": self.version, "directory": str(self.directory),
+                "created": self.created, "status": self.status,
+                "files": {key: str(path) for key, path in self.files.items()}}
+
+
+def output_names(month: str) -> dict[str, str]:
+    return {key: pattern.format(month=month) for key, pattern in OUTPUTS.items()}
+
+
+def _sha256(path: Path) -> str:
+    digest_ = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest_.update(block)
+    return digest_.hexdigest()
+
+
+def report_set(directory: Path, manifest: dict, created: bool) -> ReportSet:
+    return ReportSet(manifest["month"], manifest["version"], directory, created, manifest["status"],
+                     {key: directory / out["file"] for key, out in manifest["outputs"].items()})
+
+
+def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dict | None) -> dict:
+    """Write every output but the Parquet file into `staged`; return the PDFs' page counts."""
+    from compliance.reports.charts import trend_charts
+    from compliance.reports.committee import render_committee, version_notes
+    from compliance.reports.exports import write_flags_csv
+    from compliance.reports.monthly import evaluated_months, render_ig
+    from compliance.reports.pdf import write_pdf
+    from compliance.reports.statutory import write_illinois, write_nyc
+
+    generated = manifest["generated_at"]
+    charts = trend_charts(data["trend_months"], data["flag_counts"], evaluated_months(data))
+    common = {"manifest": manifest, "changes": manifest["changes"], "charts": charts, "files": names,
+              "generated_at": generated}
+    (staged / names["ig_html"]).write_text(render_ig(data, pdf=False, **common), encoding="utf-8")
+    ig_pages = write_pdf(render_ig(data, pdf=True, **common), staged / names["ig_pdf"])
+    committee_html = render_committee(
+        data, committee=manifest["committee"], manifest=manifest, generated_at=generated,
+        notes=version_notes(previous, manifest["committee"], manifest["status"]))
+    (staged / names["committee_html"]).write_text(committee_html, encoding="utf-8")
+    committee_pages = write_pdf(committee_html, staged / names["committee_pdf"])
+    write_flags_csv(data["flags"], staged / names["flags_csv"])
+    write_illinois(data, staged / names["illinois_csv"])
+    write_nyc(data, staged / names["nyc_csv"])
+    return {"ig": ig_pages, "committee": committee_pages}
+
+
+def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptions | None = None) -> ReportSet:
+    """Build the month's IG report (HTML, PDF), committee summary (HTML, tagged PDF), flag exports
+    (CSV, Parquet) and statutory exports as a new version, or keep the latest if nothing changed."""
+    from compliance.reports.committee import figures
+    from compliance.reports.exports import write_flags_parquet
+    from compliance.reports.manifest import changes, core
+    from compliance.rules.engine import load_rules
+
+    options = options or ReportOptions()
+    started = time.perf_counter()
+    folder = versions.month_dir(Path(home), month)
+    names = output_names(month)
+    with versions.owner_only():
+        with warehouse.connect(Path(home), read_only=True) as con:
+            data = collect(con, month, pack, options, load_rules())
+            fingerprint = digest(data)
+            latest = versions.latest_version(folder)
+            previous = versions.read_manifest(latest) if latest else None
+            if previous and previous["fingerprint"] == fingerprint:
+                return report_set(latest, previous, created=False)
+            staged = versions.staging(folder)
+            try:
+                write_flags_parquet(con, month, pack.timezone, staged / names["flags_parquet"])
+            except BaseException:
+                versions.discard(staged)
+                raise
+        try:
+            number = max(versions.version_numbers(folder), default=0) + 1
+            manifest = core(data, fingerprint, figures(data))
+            manifest.update(
+                version=f"v{number}",
+                previous_version=previous["version"] if previous else None,
+                generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
+            manifest["changes"] = changes(previous, manifest)
+            manifest["pdf_pages"] = _render(staged, data, manifest, names, previous)
+            manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+            manifest["outputs"] = {key: {"file": name, "sha256": _sha256(staged / name),
+                                         "bytes": (staged / name).stat().st_size}
+                                   for key, name in names.items()}
+            (staged / versions.MANIFEST).write_text(
+                json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        except BaseException:
+            versions.discard(staged)
+            raise
+        directory = versions.publish(staged, folder, number)
+    return report_set(directory, manifest, created=True)

@@ -1,0 +1,68 @@
+"""The 12-month trend charts: Altair specifications rendered to inline SVG by vl-convert (no
+browser, no network), so the HTML stays self-contained and WeasyPrint draws the same vectors."""
+from __future__ import annotations
+
+from html import escape
+
+from compliance.reports.categories import SEVERITY_ORDER
+
+SEVERITY_COLOURS = ("#7a1a14", "#c0392b", "#d68910", "#2874a6", "#7f8c8d")
+FONT = "DejaVu Sans"
+
+
+def _svg(chart, label: str) -> str:
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(chart.to_json())
+    # The chart is one image to assistive technology; its numbers are in the table beside it.
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
+
+
+def trend_charts(months: list[str], counts: list[dict], evaluated: set[str]) -> dict[str, str]:
+    """{"severity": svg, "category": svg} for flag counts per month (rows: month, severity,
+    category, flags). Every month keeps its place on the axis; one never evaluated stays empty
+    rather than being drawn as zero."""
+    import altair as alt
+
+    rows = [row for row in counts if row["month"] in evaluated]
+    axis_month = alt.X("month:O", title=None, sort=months, scale=alt.Scale(domain=months),
+                       axis=alt.Axis(labelAngle=-45))
+    by_severity = alt.Chart(
+        alt.Data(values=rows), title="Flags per month, by severity",
+        description="Stacked bars of flags per month by severity",
+    ).mark_bar().encode(
+        x=axis_month,
+        y=alt.Y("sum(flags):Q", title="Flags"),
+        color=alt.Color("severity:N", title="Severity",
+                        scale=alt.Scale(domain=list(SEVERITY_ORDER), range=list(SEVERITY_COLOURS))),
+        order=alt.Order("severity_rank:Q"),
+    ).transform_calculate(
+        severity_rank=f"indexof({list(SEVERITY_ORDER)!r}, datum.severity)",
+    ).properties(width=540, height=170)
+
+    categories = sorted({row["category"] for row in rows})
+    base = alt.Chart(
+        alt.Data(values=rows), title="Flags per month, by category",
+        description="Heat map of flags per month and category",
+    ).transform_aggregate(
+        flags="sum(flags)", groupby=["month", "category"],
+    ).transform_joinaggregate(
+        most="max(flags)",
+    ).encode(
+        x=axis_month,
+        y=alt.Y("category:N", title=None, sort=categories),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color("flags:Q", title="Flags", scale=alt.Scale(scheme="oranges")))
+    # Dark cells get white figures so that every label keeps its contrast.
+    labels = base.mark_text(fontSize=10).encode(
+        text=alt.Text("flags:Q"),
+        color=alt.condition("datum.flags > 0.6 * datum.most", alt.value("white"), alt.value("black")))
+    by_category = (heat + labels).properties(width=540, height=max(18 * len(categories), 36))
+
+    return {
+        "severity": _svg(by_severity.configure(font=FONT).configure_view(stroke=None),
+                         "Flags per month, by severity"),
+        "category": _svg(by_category.configure(font=FONT).configure_view(stroke=None),
+                         "Flags per month, by category"),
+    }

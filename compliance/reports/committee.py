@@ -1,0 +1,92 @@
+"""The committee summary: aggregates only, stable rules only, small counts suppressed.
+
+No identifier of any person or account ever reaches this module's output: its inputs are the
+flag counts per month, rule and category and the four NYC detainer counts, nothing else of the
+collected data. Suppression and what may be said about changes follow `suppression.py`.
+"""
+from __future__ import annotations
+
+from compliance.reports.categories import category_order, plain_explanation, plain_name
+from compliance.reports.monthly import evaluated_months, month_label
+from compliance.reports.render import render
+from compliance.reports.statutory import NYC_MEASURES
+from compliance.reports.suppression import Cell, protect_each, protect_table, visible_difference
+
+NYC_PLAIN = {
+    "detainers_received": "Detainers (requests to hold or to notify) received from immigration authorities",
+    "people_held_beyond_release": "People held past their release for immigration authorities",
+    "people_transferred": "People handed over to immigration authorities",
+    "people_not_honored": "People whose detainer the city declined",
+}
+
+
+def _cell(value: dict | None) -> Cell | None:
+    return None if value is None else Cell(value["value"], value["suppressed"])
+
+
+def figures(data: dict) -> dict:
+    """Every figure of the summary with its suppression, as JSON-ready values (kept in the manifest
+    so that the next version can say what changed without giving a suppressed count away)."""
+    threshold = data["options"]["suppress_below"]
+    stable = [r for r in data["rules"] if r["status"] == "stable"]
+    stable_ids = {r["rule_id"] for r in stable}
+    categories = category_order({r["category"] for r in stable})
+
+    def counts(month: str) -> dict[str, int]:
+        totals = dict.fromkeys(categories, 0)
+        for row in data["flag_counts"]:
+            if row["month"] == month and row["rule_id"] in stable_ids:
+                totals[row["category"]] = totals.get(row["category"], 0) + row["flags"]
+        return totals
+
+    current, current_total = protect_table(counts(data["month"]), threshold)
+    if data["previous_month"] in evaluated_months(data):
+        previous, previous_total = protect_table(counts(data["previous_month"]), threshold)
+    else:
+        previous, previous_total = {}, None
+    return {
+        "threshold": threshold,
+        "categories": [{"category": c, "current": current[c].as_dict(),
+                        "previous": previous[c].as_dict() if c in previous else None,
+                        "change": visible_difference(current[c], previous.get(c))}
+                       for c in current],
+        "total": {"current": current_total.as_dict(),
+                  "previous": previous_total.as_dict() if previous_total else None,
+                  "change": visible_difference(current_total, previous_total)},
+        "nyc": {k: c.as_dict() for k, c in protect_each(
+            {m: data["nyc"][m] for m in NYC_MEASURES}, threshold).items()},
+    }
+
+
+def version_notes(previous: dict | None, committee: dict, status: str) -> dict | None:
+    """What changed since the previous version (its manifest), saying a figure only where both
+    versions show it: a change in a suppressed count is only said to exist."""
+    if previous is None:
+        return None
+    before = previous["committee"]
+    old_categories = {row["category"]: row["current"] for row in before["categories"]}
+    pairs = [(plain_name(row["category"]), _cell(old_categories.get(row["category"])), _cell(row["current"]))
+             for row in committee["categories"]]
+    pairs.append(("All categories", _cell(before["total"]["current"]), _cell(committee["total"]["current"])))
+    pairs += [(NYC_PLAIN[m], _cell(before["nyc"].get(m)), _cell(committee["nyc"][m])) for m in NYC_MEASURES]
+    shown, hidden_changed = [], False
+    for label, old, new in pairs:
+        if old is not None and old.value == new.value:
+            continue
+        if new.suppressed or (old is not None and old.suppressed):
+            hidden_changed = True
+        else:
+            shown.append({"label": label, "before": old.value if old else None, "after": new.value})
+    return {"previous_version": previous["version"], "previous_generated_at": previous["generated_at"],
+            "figures": shown, "hidden_changed": hidden_changed,
+            "status": None if previous["status"] == status else {"before": previous["status"], "after": status}}
+
+
+def render_committee(data: dict, *, committee: dict, manifest: dict, notes: dict | None,
+                     generated_at: str) -> str:
+    return render(
+        "committee_summary.html.j2",
+        month=data["month"], month_label=month_label(data["month"]), previous_month=data["previous_month"],
+        previous_label=month_label(data["previous_month"]), policy=data["policy"],
+        committee=committee, manifest=manifest, notes=notes, generated_at=generated_at,
+        plain_name=plain_name, plain_explanation=plain_explanation, nyc_plain=NYC_PLAIN)

@@ -1,0 +1,110 @@
+"""No identifier from the input reaches the committee: not its HTML, its PDF's text, nor its e-mail."""
+from __future__ import annotations
+
+import email
+import json
+import re
+import socket
+from email import policy
+
+import pytest
+
+from compliance import pipeline, warehouse
+from report_reading import pdf_text
+
+IDENTIFIER_COLUMNS = {
+    "arrests": ("arrest_id", "person_id", "booking_id"),
+    "charges": ("charge_id", "person_id", "booking_id"),
+    "detainers": ("detainer_id", "person_id", "booking_id", "judicial_warrant_signed_by"),
+    "custody_events": ("event_id", "person_id", "booking_id"),
+    "access_events": ("event_id", "account_id", "client_addr", "subject_person_id", "search_terms",
+                      "case_number", "session_id", "statement"),
+    "accounts": ("account_id",),
+    "account_map": ("db_user", "account_id"),
+    "flags": ("flag_id", "subject_id", "account_id", "person_id"),
+}
+# Quoted values in search criteria: names, dates of birth, docket and DC numbers.
+QUOTED = re.compile(r"'([^']+)'")
+
+
+def identifiers(con) -> tuple[set[str], set[str]]:
+    """(ids, names): every identifying value of the input, and the name-like words in searches."""
+    ids, names = set(), set()
+    for table, columns in IDENTIFIER_COLUMNS.items():
+        for column in columns:
+            for (value,) in con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" '
+                                        f'WHERE "{column}" IS NOT NULL').fetchall():
+                ids.add(str(value))
+                for quoted in QUOTED.findall(str(value)) if column == "search_terms" else ():
+                    # Names are written as names (RAMIREZ, Ramirez); 'none' or 'any' are criteria.
+                    is_name = quoted.isalpha() and (quoted.isupper() or quoted.istitle())
+                    (names if is_name else ids).add(quoted)
+    return {i for i in ids if len(i) >= 4}, {n for n in names if len(n) >= 3}
+
+
+ALNUM = re.compile(r"[A-Za-z0-9]+")
+
+
+def leaks(text: str, ids: set[str], names: set[str]) -> list[str]:
+    """Identifiers found in `text`: a purely alphanumeric id as a whole token, any other id (with
+    dashes, dots, spaces: bookings, addresses, SQL) anywhere; names as words."""
+    tokens = set(ALNUM.findall(text))
+    found = [i for i in ids if (i in tokens if i.isalnum() else i in text)]
+    found += [n for n in names if n in tokens or n.capitalize() in tokens]
+    return sorted(found)
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("AIRFLOW_CONN_COMPLIANCE_TEST_SMTP", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "ig-reports@example.org",
+                  "retry_limit": 0, "timeout": 10}}))
+    yield inbox
+    controller.stop()
+
+
+def test_committee_outputs_carry_no_identifier(generated, smtp):
+    with warehouse.connect(generated.home, read_only=True) as con:
+        ids, names = identifiers(con)
+    assert len(ids) > 10_000 and len(names) > 20  # the input really is full of identifiers
+    files = generated.reports.files
+    html = files["committee_html"].read_text(encoding="utf-8")
+    assert leaks(html, ids, names) == []
+    pdf = pdf_text(files["committee_pdf"])
+    assert "Findings by kind" in pdf and leaks(pdf, ids, names) == []
+
+    outcome = pipeline.deliver(generated.home, generated.month, committee_to=["committee@example.org"],
+                               ig_to=[], smtp_conn_id="compliance_test_smtp")
+    assert outcome["committee"] == "sent"
+    [envelope] = smtp.messages
+    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    parts = [f"{key}: {value}" for key, value in message.items()]
+    for part in message.walk():
+        payload = part.get_payload(decode=True)
+        if payload is None:
+            continue
+        parts.append(pdf_text(payload) if part.get_content_type() == "application/octet-stream"
+                     or (part.get_filename() or "").endswith(".pdf") else payload.decode("utf-8"))
+    assert any("Findings by kind" in p for p in parts), "the attachment's text was not read"
+    for text in parts:
+        assert leaks(text, ids, names) == []
+    # The IG report of the same month does name them: the check above can find a leak.
+    assert leaks(files["ig_html"].read_text(encoding="utf-8"), ids, names)
