@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export GX_ANALYTICS_ENABLED := false
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo test test-fast bench look clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,11 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m benchmarks $(BENCH)
+
+# Render the reports as a reader sees them (Chromium, pdftoppm) and check the layout; REPORTS=a
+# report version folder, or empty to build a sample first. Images land in .compliance/look/images.
+look: install
+	$(BIN)/python -m compliance.reports.look --out .compliance/look $(if $(REPORTS),--reports $(REPORTS))
 
 clean:
 	rm -rf .tools $(VENV) .compliance .pytest_cache

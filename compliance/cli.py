@@ -60,14 +60,37 @@ def cmd_ingest(args) -> int:
     results = []
     folders = [Path(p) for p in args.paths if Path(p).is_dir()]
     files = [Path(p) for p in args.paths if not Path(p).is_dir()]
+    if args.format != "canonical":
+        # A folder of database logs stands for the files in it.
+        files = [f for folder in folders for f in sorted(folder.iterdir())
+                 if f.is_file() and not f.name.startswith(".")] + files
+        folders = []
     for folder in folders:
         results += pipeline.ingest_landing(home, folder, args.policy, args.source_tz, progress=_progress)
     if files:
-        results += pipeline.ingest_files(home, files, args.policy, args.source_tz, progress=_progress)
+        results += pipeline.ingest_files(home, files, args.policy, args.source_tz, progress=_progress,
+                                         format=args.format, source_name=args.source_name,
+                                         log_line_prefix=args.log_line_prefix)
     totals = {k: sum(r[k] for r in results) for k in ("rows_read", "rows_loaded", "rows_quarantined",
                                                         "rows_ignored")}
     print(f"{len(results)} files: {totals['rows_read']} rows read, {totals['rows_loaded']} loaded, "
           f"{totals['rows_quarantined']} quarantined, {totals['rows_ignored']} ignored")
+    late_months = sorted({month for r in results for month in r["late_months"]})
+    if late_months:
+        print(f"late files: rows for months already reported ({', '.join(late_months)}); "
+              "re-run them with `compliance run --month YYYY-MM`", file=sys.stderr)
+    return 0
+
+
+def cmd_pull(args) -> int:
+    from compliance import pipeline
+
+    if not args.dsn:
+        raise ComplianceError("give --dsn or set COMPLIANCE_PULL_DSN", field="dsn")
+    results = pipeline.pull_live(_home(args), args.dsn, args.table, args.source_name, args.batch_size,
+                                 args.settle_seconds, args.policy, progress=_progress)
+    print(f"{len(results)} batches: {sum(r['rows_loaded'] for r in results)} events loaded, "
+          f"{sum(r['rows_quarantined'] for r in results)} quarantined")
     return 0
 
 
@@ -94,12 +117,34 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _report_options(args):
+    from compliance.reports.options import ReportOptions
+
+    return ReportOptions(suppress_below=args.suppress_below, pdf_flags_per_rule=args.pdf_flags_per_rule)
+
+
 def cmd_report(args) -> int:
     from compliance import pipeline
 
     home = _home(args)
     for month in _months(args):
-        print(pipeline.report(home, month, args.policy))
+        reports = pipeline.build_reports(home, month, args.policy, _report_options(args))
+        kept = "new version" if reports.created else "unchanged, kept"
+        print(f"{month}: {reports.version} ({kept}), {reports.status}: {reports.directory}")
+        for path in reports.files.values():
+            print(f"  {path.name}")
+    return 0
+
+
+def cmd_deliver(args) -> int:
+    from compliance import pipeline
+    from compliance.delivery.settings import addresses
+
+    outcome = pipeline.deliver(_home(args), args.month, committee_to=addresses(args.committee),
+                               ig_to=addresses(args.ig), smtp_conn_id=args.smtp_conn_id,
+                               version=args.version)
+    print(f"{outcome['month']} {outcome['version']} ({outcome['status']}): committee "
+          f"{outcome['committee']}; IG note {outcome['ig_note']}")
     return 0
 
 
@@ -109,9 +154,10 @@ def cmd_run(args) -> int:
     home = _home(args)
     for month in _months(args):
         print(f"{month}: validating, evaluating, reporting...", file=sys.stderr)
-        result = pipeline.run_month(home, month, args.policy)
+        result = pipeline.run_month(home, month, args.policy, _report_options(args))
         state = "INCOMPLETE" if result["incomplete"] else "complete"
-        print(f"{month}: {result['flags']} flags, {state}, report {result['report']}")
+        print(f"{month}: {result['flags']} flags, {state}, report {result['report_version']} "
+              f"{result['report']}")
     return 0
 
 
@@ -125,10 +171,13 @@ def cmd_flags(args) -> int:
         rows = cursor.fetchall()
     out = sys.stdout
     if args.format == "csv":
+        from compliance.reports.exports import neutralise
+
+        # Summaries quote log text; a spreadsheet must not run it as a formula.
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FLAG_COLUMNS)
         for row in rows:
-            writer.writerow([_text(v) for v in row])
+            writer.writerow([neutralise(_text(v)) for v in row])
     else:
         for row in rows:
             record = dict(zip(FLAG_COLUMNS, row))
@@ -138,11 +187,24 @@ def cmd_flags(args) -> int:
 
 
 def _text(value) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula is neutralised (kept as data inside)."""
+    from compliance.reports.exports import neutralise
+
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    return str(value)
+    return neutralise(value) if isinstance(value, str) else str(value)
+
+
+def _ingest_format(value: str) -> str:
+    """--format: a format of compliance/sources/formats.py, or mapping:NAME (mappings/NAME.yaml)."""
+    from compliance.sources.formats import FORMATS
+
+    if value in FORMATS or (value.startswith("mapping:") and len(value) > len("mapping:")):
+        return value
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(FORMATS)}, "
+                                     "mapping:NAME)")
 
 
 def _json_default(value):
@@ -199,6 +261,7 @@ def cmd_status(args) -> int:
             GROUP BY ALL""").fetchall())
         runs = con.execute("""
             SELECT step, month, finished_at, status FROM run_log ORDER BY finished_at DESC LIMIT 8""").fetchall()
+        rerun = {r[0] for r in con.execute("SELECT month FROM rerun_needed").fetchall()}
     print(f"home: {home}")
     print(f"policy pack: {pack.name} {pack.version}")
     print("\nfiles by table (files, read, loaded, quarantined, ignored, last file, local time):")
@@ -211,7 +274,8 @@ def cmd_status(args) -> int:
     for month in sorted(access):
         state = ("not validated" if month not in validated
                  else "INCOMPLETE" if validated[month] else "valid")
-        print(f"  {month}  {access[month]:8} events  {flags.get(month, '-'):>6} flags  {state}")
+        print(f"  {month}  {access[month]:8} events  {flags.get(month, '-'):>6} flags  {state}"
+              f"{'  RE-RUN NEEDED (late files)' if month in rerun else ''}")
     print("\nlast runs (local time):")
     for step, month, finished, status in runs:
         print(f"  {finished:%Y-%m-%d %H:%M} {step:9} {month or '':8} {status}")
@@ -220,32 +284,50 @@ def cmd_status(args) -> int:
 
 def cmd_quarantine(args) -> int:
     from compliance import warehouse
+    from compliance.quality.quarantine import printable, quarantined_rows
 
     with warehouse.connect(_home(args), read_only=True) as con:
-        rows = con.execute("""
-            SELECT b.path, q.line_no, q.field, q.reason FROM quarantine q JOIN batches b USING (batch_id)
-            ORDER BY b.path, q.line_no LIMIT ?""", [args.limit]).fetchall()
-    for path, line, field, reason in rows:
-        print(f"{path}: line {line}, field {field or '-'}: {reason}")
+        rows = quarantined_rows(con, table=args.table, path=args.file, reason=args.reason)
+    shown = rows[:args.limit]
+    if args.format == "csv":
+        columns = ("table_name", "path", "line_no", "field", "reason", "raw")
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in shown:
+            writer.writerow([_text(row[c]) for c in columns])
+        return 0
+    for row in shown:
+        print(f"{row['path']}: line {row['line_no']}, field {row['field'] or '-'}: {printable(row['reason'])}")
     if not rows:
         print("no quarantined rows")
+    elif len(shown) < len(rows):
+        print(f"({len(rows) - len(shown)} more; raise --limit or narrow with --table, --file, --reason)",
+              file=sys.stderr)
     return 0
 
 
 def cmd_policy_check(args) -> int:
-    from compliance.policy.pack import PolicyPack, check_pack, load_pack
+    from compliance.policy.pack import check_pack, read_pack
 
-    try:
-        pack = load_pack(args.file)
-    except ComplianceError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    problems = check_pack(PolicyPack(pack.path, pack.data, pack.sha256))
+    pack = read_pack(args.file)
+    problems = check_pack(pack)
     for problem in problems:
-        print(f"{args.file}: {problem}")
+        print(f"{args.file}: {problem}", file=sys.stderr)
     if not problems:
         print(f"{args.file}: ok ({len(pack.data['versions'])} versions, pack {pack.name} {pack.version})")
     return 1 if problems else 0
+
+
+def cmd_rules(args) -> int:
+    from compliance.rules.engine import load_rules
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["rule_id", "version", "category", "severity", "status", "subject_type", "title"])
+    for rule in load_rules():
+        meta = rule.meta
+        writer.writerow([rule.rule_id, rule.version, rule.category, rule.severity, meta["status"],
+                         meta["subject_type"], meta["title"]])
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -279,20 +361,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="landing folder to write")
     p.set_defaults(func=cmd_generate)
 
+    from compliance.sources.formats import FORMATS
+
     p = sub.add_parser("ingest", help="load landing folders or files into the warehouse")
-    p.add_argument("--format", default="canonical", choices=["canonical"],
-                   help="input format (canonical CSV/JSONL per the data contract)")
+    p.add_argument("--format", default="canonical", type=_ingest_format,
+                   help="input format (default canonical); " + "; ".join(
+                       f"{f.name}: {f.description}" for f in FORMATS.values()) + " (docs/log-formats.md); "
+                   "mapping:NAME: a real export read with mappings/NAME.yaml (docs/data-contract.md)")
     p.add_argument("--source-tz", help="zone of timestamps that carry no offset (default: the pack's)")
+    p.add_argument("--source-name", help="source of a database log's events and the `source` account_map "
+                                         "matches (default: the format's name)")
+    p.add_argument("--log-line-prefix", help="the server's log_line_prefix, for pgaudit-stderr "
+                                             "(default: '%%m [%%p] ')")
     p.add_argument("paths", nargs="+", metavar="PATH", help="landing folder (PATH/<table>/*.csv|*.jsonl) or files")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("pull", help="load new events from a live PostgreSQL audit table (incremental)")
+    p.add_argument("--dsn", default=os.environ.get("COMPLIANCE_PULL_DSN"),
+                   help="libpq connection string or URI (default: $COMPLIANCE_PULL_DSN; libpq's PG* "
+                        "variables and ~/.pgpass also apply)")
+    p.add_argument("--table", help="the audit table, optionally schema-qualified (default: access_events)")
+    p.add_argument("--source-name", help="source of the pulled events (default: postgres-live)")
+    p.add_argument("--batch-size", type=int, default=100_000, help="events per batch file (default 100000)")
+    p.add_argument("--settle-seconds", type=float, default=60,
+                   help="leave events younger than this for the next pull, so that rows committed late "
+                        "are not skipped (default 60)")
+    p.set_defaults(func=cmd_pull)
+
     for name, func, text in (("validate", cmd_validate, "run the data-quality suites for a month"),
                              ("evaluate", cmd_evaluate, "run every rule for a month and store its flags"),
-                             ("report", cmd_report, "write the monthly HTML report"),
+                             ("report", cmd_report, "write the month's reports (IG HTML/PDF, committee "
+                                                    "summary, flag and statutory exports) as a version"),
                              ("run", cmd_run, "validate, evaluate and report a month or a range")):
         p = sub.add_parser(name, help=text)
         months(p)
         p.set_defaults(func=func)
+        if name in ("report", "run"):
+            from compliance.reports.options import DEFAULT_PDF_FLAGS_PER_RULE, DEFAULT_SUPPRESS_BELOW
+
+            p.add_argument("--suppress-below", type=int, default=DEFAULT_SUPPRESS_BELOW, metavar="N",
+                           help="committee summary: suppress counts from 1 to N-1 (default %(default)s)")
+            p.add_argument("--pdf-flags-per-rule", type=int, default=DEFAULT_PDF_FLAGS_PER_RULE,
+                           metavar="N", help="IG report PDF: detail at most N flags per rule; the HTML "
+                                             "and the exports carry all (default %(default)s)")
+
+    p = sub.add_parser("deliver", help="e-mail a month's committee summary and IG note (Airflow SMTP "
+                                       "connection; an INCOMPLETE month is not sent to the committee)")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--version", help="report version, e.g. v2 (default: the latest)")
+    p.add_argument("--committee", default="", help="committee addresses, comma separated")
+    p.add_argument("--ig", default="", help="IG staff addresses, comma separated")
+    p.add_argument("--smtp-conn-id", default="smtp_default",
+                   help="Airflow SMTP connection id, e.g. from AIRFLOW_CONN_<ID> (default %(default)s)")
+    p.set_defaults(func=cmd_deliver)
 
     p = sub.add_parser("flags", help="print a month's flags")
     p.add_argument("--month", required=True, help="YYYY-MM")
@@ -307,8 +428,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("quarantine", help="list quarantined rows with file, line, field and reason")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--table", help="only rows of this landing table")
+    p.add_argument("--file", help="only rows of this file (as ingested)")
+    p.add_argument("--reason", help="only rows whose reason contains this text (case-insensitive)")
+    p.add_argument("--format", choices=["text", "csv"], default="text",
+                   help="text (one line per row), or csv with the raw record")
+    p.add_argument("--limit", type=int, default=200, help="at most this many rows (default 200)")
     p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("rules", help="list the rules with their versions (content hashes)")
+    p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("policy", help="policy pack tools")
     policy_sub = p.add_subparsers(dest="policy_command", required=True, metavar="ACTION")

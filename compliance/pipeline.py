@@ -11,19 +11,14 @@ import uuid
 from pathlib import Path
 
 from compliance import warehouse
+from compliance.errors import ComplianceError
 from compliance.months import previous_month  # noqa: F401  (part of the pipeline API for the DAGs)
 from compliance.policy.pack import load_pack
+from compliance.quality import late
 from compliance.rules.engine import evaluate_month
-from compliance.sources.canonical import ingest_file, ingest_landing as _ingest_landing
-
-# How long a landing table may go without a new file before the daily DAG alerts (hours).
-FRESHNESS_WINDOW_HOURS = {
-    "access_events": 36,
-    "custody_events": 36,
-    "arrests": 36,
-    "charges": 72,
-    "detainers": 72,
-}
+from compliance.sources.canonical import ingest_landing as _ingest_landing
+from compliance.sources.formats import ingest_log
+from compliance.sources.mapping import ingest_mapped, load_mapping
 
 
 def _log(con, run_id: str, step: str, month: str | None, started: dt.datetime, status: str,
@@ -36,6 +31,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _mark_late(con, results: list, tz: str) -> None:
+    """Fill each new batch's `late_months`: reported months its rows bear on (quality/late.py)."""
+    for result in results:
+        if result.status != "unchanged":
+            result.late_months = sorted({row["month"] for row in late.mark_late(con, [result.batch_id], tz)})
+
+
 def ingest_landing(home: Path, landing: Path, policy_path: Path | None = None,
                    source_tz: str | None = None, progress=None) -> list[dict]:
     """Load a canonical landing folder; one dict per file (see BatchResult)."""
@@ -43,6 +45,7 @@ def ingest_landing(home: Path, landing: Path, policy_path: Path | None = None,
     started = _now()
     with warehouse.connect(Path(home)) as con:
         results = _ingest_landing(con, Path(landing), source_tz or pack.timezone, progress=progress)
+        _mark_late(con, results, pack.timezone)
         _log(con, uuid.uuid4().hex, "ingest", None, started, "success",
              {"landing": str(landing), "files": len(results),
               "changed": sum(r.status != "unchanged" for r in results)})
@@ -50,33 +53,70 @@ def ingest_landing(home: Path, landing: Path, policy_path: Path | None = None,
 
 
 def ingest_files(home: Path, paths: list[Path], policy_path: Path | None = None,
-                 source_tz: str | None = None, progress=None) -> list[dict]:
-    """Load single canonical files; each file's folder names its table."""
+                 source_tz: str | None = None, progress=None, format: str = "canonical",
+                 source_name: str | None = None, log_line_prefix: str | None = None) -> list[dict]:
+    """Load single files of one format (compliance/sources/formats.py). Canonical files are named
+    by their folder's table; database audit logs load into access_events as source `source_name`
+    (default: the format's name); `mapping:NAME` reads real exports with mappings/NAME.yaml."""
     pack = load_pack(policy_path)
+    mapping = load_mapping(format.removeprefix("mapping:")) if format.startswith("mapping:") else None
+    if mapping is not None and source_name:
+        raise ComplianceError("--source-name does not apply to a mapping: its source is mapping:NAME",
+                              field="source_name")
     results = []
     with warehouse.connect(Path(home)) as con:
         for index, path in enumerate(paths, 1):
-            result = ingest_file(con, Path(path), source_tz=source_tz or pack.timezone)
+            if mapping is not None:
+                result = ingest_mapped(con, Path(path), mapping, source_tz or pack.timezone)
+            else:
+                result = ingest_log(con, Path(path), format, source_tz or pack.timezone, source_name,
+                                    log_line_prefix)
             results.append(result)
             if progress:
                 progress(index, len(paths), result)
+        _mark_late(con, results, pack.timezone)
+    return [r.as_dict() for r in results]
+
+
+def pull_live(home: Path, dsn: str, table: str | None = None, source_name: str | None = None,
+              batch_size: int = 100_000, settle_seconds: float = 60, policy_path: Path | None = None,
+              progress=None) -> list[dict]:
+    """Pull new events from a live PostgreSQL audit table (compliance/sources/live_postgres.py);
+    one dict per batch. The warehouse is open only while a batch is ingested."""
+    from compliance.config import resolve_home
+    from compliance.sources import live_postgres
+
+    home = resolve_home(home)
+    pack = load_pack(policy_path)
+    source = source_name or live_postgres.DEFAULT_SOURCE
+    started = _now()
+    results = live_postgres.pull(lambda: warehouse.connect(home), home, dsn,
+                                 table or live_postgres.DEFAULT_TABLE, source, batch_size, settle_seconds,
+                                 pack.timezone)
+    for index, result in enumerate(results, 1):
+        if progress:
+            progress(index, len(results), result)
+    with warehouse.connect(home) as con:
+        _mark_late(con, results, pack.timezone)
+        _log(con, uuid.uuid4().hex, "pull", None, started, "success",
+             {"source": source, "batches": len(results), "rows_loaded": sum(r.rows_loaded for r in results)})
     return [r.as_dict() for r in results]
 
 
 def check_freshness(home: Path, policy_path: Path | None = None, now: dt.datetime | None = None) -> list[str]:
-    """Landing tables that have sent no file for longer than their window, as readable lines."""
-    now = now or _now()
+    """Landing tables that have sent no file for longer than their window (the pack's
+    `freshness_hours`), as readable lines."""
+    from compliance.quality.freshness import freshness_windows, stale_tables
+
+    windows = freshness_windows(load_pack(policy_path))
     with warehouse.connect(Path(home)) as con:
-        last = dict(con.execute(
-            "SELECT table_name, max(ingested_at) FROM batches GROUP BY table_name").fetchall())
-    stale = []
-    for table, hours in sorted(FRESHNESS_WINDOW_HOURS.items()):
-        seen = last.get(table)
-        if seen is None:
-            stale.append(f"{table}: no file received yet (window {hours} h)")
-        elif now - seen > dt.timedelta(hours=hours):
-            stale.append(f"{table}: last file {seen:%Y-%m-%d %H:%M} UTC, over the {hours} h window")
-    return stale
+        return stale_tables(con, windows, now or _now())
+
+
+def months_to_rerun(home: Path) -> list[str]:
+    """Reported months that files arrived for since (quality/late.py); re-run each."""
+    with warehouse.connect(Path(home)) as con:
+        return late.months_to_rerun(con)
 
 
 def validate(home: Path, month: str) -> dict:
@@ -94,18 +134,39 @@ def evaluate(home: Path, month: str, policy_path: Path | None = None) -> int:
     return count
 
 
-def report(home: Path, month: str, policy_path: Path | None = None) -> Path:
-    from compliance.reports.monthly import build_monthly_report
+def build_reports(home: Path, month: str, policy_path: Path | None = None, options=None):
+    """The month's reports as a version under `<home>/reports/<month>/` (a `ReportSet`): a new
+    version when anything they show changed, else the latest one. `options`: `ReportOptions`."""
+    from compliance.reports.build import build_reports as build
 
-    pack = load_pack(policy_path)
+    reports = build(Path(home), month, load_pack(policy_path), options)
     with warehouse.connect(Path(home)) as con:
-        return build_monthly_report(con, Path(home), month, pack)
+        late.record_report(con, month)
+    return reports
 
 
-def run_month(home: Path, month: str, policy_path: Path | None = None) -> dict:
+def report(home: Path, month: str, policy_path: Path | None = None, options=None) -> Path:
+    """Build the month's reports (see `build_reports`); the IG report's HTML path."""
+    return build_reports(home, month, policy_path, options).ig_html
+
+
+def run_month(home: Path, month: str, policy_path: Path | None = None, options=None) -> dict:
     """Validate, evaluate and report one month."""
     validation = validate(home, month)
     flags = evaluate(home, month, policy_path)
-    path = report(home, month, policy_path)
+    reports = build_reports(home, month, policy_path, options)
     return {"month": month, "flags": flags, "blocking_failures": validation["blocking_failures"],
-            "incomplete": validation["blocking_failures"] > 0, "report": str(path)}
+            "incomplete": validation["blocking_failures"] > 0, "report": str(reports.ig_html),
+            "report_version": reports.version, "new_report_version": reports.created,
+            "reports": {key: str(path) for key, path in reports.files.items()}}
+
+
+def deliver(home: Path, month: str, *, committee_to: list[str], ig_to: list[str],
+            smtp_conn_id: str, version: str | None = None) -> dict:
+    """E-mail the month's committee summary (PDF attached) and a short note to IG staff through
+    Airflow's SMTP provider; an INCOMPLETE month is not sent to the committee. Reads only the
+    report folder, never the warehouse."""
+    from compliance.delivery.mail import deliver_reports
+
+    return deliver_reports(Path(home), month, committee_to=committee_to, ig_to=ig_to,
+                           smtp_conn_id=smtp_conn_id, version=version)

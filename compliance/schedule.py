@@ -83,7 +83,7 @@ class Locations:
     policy: Path | None
 
 
-def _setting(variable: str, env: str) -> str | None:
+def setting(variable: str, env: str) -> str | None:
     """Airflow Variable `variable` if set, else environment variable `env`, else None.
 
     Only call this at run time (inside a task or a callback), never at DAG parse time: a Variable
@@ -102,7 +102,7 @@ def _setting(variable: str, env: str) -> str | None:
 
 def resolve_locations() -> Locations:
     """Warehouse home, landing folder and policy pack for this run (Variables win over env)."""
-    values = {variable: _setting(variable, env) for variable, env in SETTINGS.items()}
+    values = {variable: setting(variable, env) for variable, env in SETTINGS.items()}
 
     def path(key: str) -> Path | None:
         return Path(values[key]).expanduser() if values[key] else None

@@ -6,15 +6,24 @@ check that every source is fresh.
 
 * **ingest_landing** calls `compliance.pipeline.ingest_landing(home, landing, policy)`. Re-ingesting
   an unchanged file changes nothing, so a retry or a re-run is safe.
-* **check_freshness** calls `compliance.pipeline.check_freshness(home, policy)`. Stale sources are
-  an *alert* (a `STALE` line in the task log and in `<home>/alerts.log`), not a failed run.
+  Files with rows for a month that was already reported are loaded too, and raise a `LATE`
+  alert naming the months to re-run.
+* **pull_live_audit** calls `compliance.pipeline.pull_live(home, dsn, table, source_name, ...)` when
+  the Airflow connection `compliance_pars_audit` exists (a Postgres connection to the database that
+  holds the application audit table; its extra may name `table`, `source_name` and libpq options
+  such as `sslmode`), and is skipped when it does not. Only new events are pulled (a watermark in
+  the warehouse), so a retry or a re-run is safe.
+* **check_freshness** calls `compliance.pipeline.check_freshness(home, policy)`: a landing table
+  with no new file for longer than its window (the pack's `freshness_hours`) is stale. Stale
+  sources are an *alert* (a `STALE` line in the task log and in `<home>/alerts.log`), not a
+  failed run.
 
 Configuration, read when the task runs (Airflow Variable first, environment variable as default):
 `compliance_home` / `COMPLIANCE_HOME` (warehouse home), `compliance_landing` /
 `COMPLIANCE_LANDING` (landing folder, required), `compliance_policy` / `COMPLIANCE_POLICY`
 (policy pack, optional).
 
-Both tasks open the warehouse and run in the pool `compliance_warehouse`, which must exist with
+Every task opens the warehouse and runs in the pool `compliance_warehouse`, which must exist with
 **1 slot** (DuckDB allows one writer process per file):
 `airflow pools set compliance_warehouse 1 "DuckDB writer"`.
 
@@ -32,6 +41,9 @@ from compliance.notify import ComplianceAlertNotifier
 
 TZ = "America/New_York"
 WAREHOUSE_POOL = "compliance_warehouse"
+LIVE_AUDIT_CONNECTION = "compliance_pars_audit"
+# Connection extras passed on to libpq as they are.
+LIBPQ_EXTRAS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name")
 
 default_args = {
     "owner": "compliance",
@@ -81,10 +93,50 @@ def compliance_daily_ingest():
         summary = {"home": str(home), "landing": str(where.landing), "batches": len(batches)}
         for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_ignored"):
             summary[key] = sum(int(b.get(key) or 0) for b in batches if isinstance(b, dict))
+        summary["late_months"] = sorted({m for b in batches for m in b.get("late_months", [])})
         print("COMPLIANCE_RESULT " + json.dumps(summary, sort_keys=True))
+        if summary["late_months"]:
+            ComplianceAlertNotifier(home=home, kind="LATE", message=(
+                "files arrived for months already reported; re-run: " + ", ".join(summary["late_months"])))(
+                get_current_context())
         return summary
 
     @task(pool=WAREHOUSE_POOL)
+    def pull_live_audit() -> dict:
+        """Pull new events from the live audit table; skipped when the connection is not configured."""
+        import json
+
+        from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
+        from psycopg.conninfo import make_conninfo
+
+        from compliance.config import resolve_home
+        from compliance.schedule import resolve_locations
+
+        try:
+            connection = Connection.get(LIVE_AUDIT_CONNECTION)
+        except AirflowNotFoundException:
+            raise AirflowSkipException(f"no Airflow connection {LIVE_AUDIT_CONNECTION!r}: nothing to pull") from None
+        extra = connection.extra_dejson
+        fields = {"host": connection.host, "port": connection.port, "user": connection.login,
+                  "password": connection.password, "dbname": connection.schema,
+                  **{k: extra.get(k) for k in LIBPQ_EXTRAS}}
+        dsn = make_conninfo(**{k: str(v) for k, v in fields.items() if v not in (None, "")})
+        where = resolve_locations()
+        home = resolve_home(where.home)
+
+        from compliance import pipeline
+
+        batches = pipeline.pull_live(home, dsn, extra.get("table"), extra.get("source_name"),
+                                     policy_path=where.policy)
+        summary = {"home": str(home), "batches": len(batches),
+                   "rows_loaded": sum(b["rows_loaded"] for b in batches),
+                   "rows_quarantined": sum(b["rows_quarantined"] for b in batches)}
+        print("COMPLIANCE_RESULT " + json.dumps(summary, sort_keys=True))
+        return summary
+
+    # A skipped pull (no connection configured) must not skip the freshness check.
+    @task(pool=WAREHOUSE_POOL, trigger_rule="none_failed")
     def check_freshness(ingested: dict) -> list[str]:
         """Alert (never fail) when sources are stale."""
         from compliance.config import resolve_home
@@ -104,7 +156,8 @@ def compliance_daily_ingest():
             print("all sources fresh")
         return stale
 
-    check_freshness(ingest_landing())
+    ingested = ingest_landing()
+    ingested >> pull_live_audit() >> check_freshness(ingested)
 
 
 compliance_daily_ingest()

@@ -14,6 +14,12 @@ reports `2026-02`. (A plain cron string would give an empty interval in Airflow 
 * **run_report** calls `compliance.pipeline.run_month(home, month, policy)`. A month whose
   blocking checks failed is still reported, marked INCOMPLETE, and raises an `INCOMPLETE` alert;
   the run succeeds.
+* **deliver_reports** e-mails the committee summary (PDF attached) and a note to IG staff through
+  the SMTP connection `compliance_smtp_conn_id` (default `smtp_default`), to the addresses in the
+  Variables `compliance_committee_recipients` and `compliance_ig_recipients`
+  (`compliance.pipeline.deliver`). An INCOMPLETE month is not sent to the committee. With no
+  recipients configured the task is skipped. It reads the report folder only, so it runs outside
+  the warehouse pool.
 
 Re-run a month by hand: trigger with conf `{"month": "2026-02"}`, or locally
 `airflow dags test compliance_monthly_report -c '{"month": "2026-02"}'`.
@@ -112,7 +118,30 @@ def compliance_monthly_report():
             )(get_current_context())
         return result
 
-    run_report(choose_month())
+    @task
+    def deliver_reports(result: dict) -> dict:
+        import json
+
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from compliance.config import resolve_home
+        from compliance.delivery.settings import resolve_delivery
+        from compliance.schedule import resolve_locations
+
+        settings = resolve_delivery()
+        if not settings.configured:
+            raise AirflowSkipException("no recipients configured: set the Variables "
+                                       "compliance_committee_recipients and compliance_ig_recipients")
+
+        from compliance import pipeline
+
+        outcome = pipeline.deliver(
+            resolve_home(resolve_locations().home), result["month"], version=result["report_version"],
+            committee_to=settings.committee_to, ig_to=settings.ig_to, smtp_conn_id=settings.smtp_conn_id)
+        print("COMPLIANCE_DELIVERY " + json.dumps(outcome, sort_keys=True))
+        return outcome
+
+    deliver_reports(run_report(choose_month()))
 
 
 compliance_monthly_report()

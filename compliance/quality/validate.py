@@ -3,6 +3,7 @@
 Suite format (ours, reviewed in git; not GX's serialized suite), one file per suite:
 
     {"table": "access_events",
+     "rows": "month",                                       # optional: "month" or "all"
      "description": "...",                                  # optional
      "expectations": [
         {"name": "event_id_not_null",                       # unique in the suite, [a-z0-9_]
@@ -11,7 +12,9 @@ Suite format (ours, reviewed in git; not GX's serialized suite), one file per su
          "blocking": true,                                  # structural: the month is INCOMPLETE
          "why": "..."}]}                                    # the reason, shown in reports
 
-The suite's name is the file's stem. Only structural checks may block; allowed-value checks are
+The suite's name is the file's stem. A suite checks the month's rows of its table (by the
+table's main timestamp) or, with "rows": "all", the whole table every month (registers such as
+accounts, and tables without a main timestamp). Only structural checks may block; allowed-value checks are
 warnings by rule (DESIGN.md: a value outside an allowed set is a finding, not a quality failure).
 
 GX is imported only when a month is validated (see gx_duckdb); loading suites is cheap.
@@ -23,9 +26,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from compliance import warehouse
+from compliance import months, warehouse
 from compliance.config import EXPECTATIONS_DIR, warehouse_path
 from compliance.contract import LANDING_TABLES, MAIN_TIMESTAMP
 from compliance.errors import ComplianceError
@@ -42,7 +44,7 @@ VALUE_SET_TYPES = frozenset({
     "expect_column_most_common_value_to_be_in_set",
 })
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+ROW_SCOPES = ("month", "all")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Suite:
     path: Path
     description: str
     checks: tuple[Check, ...]
+    rows: str = "month"  # "month": the month's rows by the main timestamp; "all": the whole table
 
 
 # ------------------------------------------------------------------------------------ suites
@@ -74,12 +77,17 @@ def load_suite(path: Path) -> Suite:
         raise ComplianceError(f"cannot read suite: {exc}", path=where) from None
     if not isinstance(data, dict) or not isinstance(data.get("expectations"), list):
         raise ComplianceError('a suite is an object with "table" and a list "expectations"', path=where)
-    unknown = set(data) - {"table", "description", "expectations"}
+    unknown = set(data) - {"table", "rows", "description", "expectations"}
     if unknown:
         raise ComplianceError(f"unknown suite keys {sorted(unknown)}", path=where)
     table = data.get("table")
     if table not in LANDING_TABLES:
         raise ComplianceError(f"table {table!r} is not a landing table", path=where, field="table")
+    scopes = ROW_SCOPES if MAIN_TIMESTAMP.get(table) else ("all",)  # no main timestamp, no month
+    rows = data.get("rows", scopes[0])
+    if rows not in scopes:
+        raise ComplianceError(f"rows must be one of {', '.join(scopes)} for {table}", path=where,
+                              field="rows")
     checks: list[Check] = []
     seen: set[str] = set()
     for index, item in enumerate(data["expectations"]):
@@ -115,7 +123,7 @@ def load_suite(path: Path) -> Suite:
         if not isinstance(why, str) or not why.strip():
             raise ComplianceError("why must say what the check protects", path=where, field=field)
         checks.append(Check(name, kind, kwargs, blocking, why.strip()))
-    return Suite(path.stem, table, path, str(data.get("description", "")), tuple(checks))
+    return Suite(path.stem, table, path, str(data.get("description", "")), tuple(checks), rows)
 
 
 def load_suites(directory: Path | None = None) -> list[Suite]:
@@ -147,14 +155,7 @@ def build_expectations(suite: Suite) -> list:
 # ------------------------------------------------------------------------------------- month
 def month_bounds(month: str, tz: str = DEFAULT_TZ) -> tuple[datetime, datetime]:
     """[first day 00:00, first day of next month 00:00) in `tz`, as aware datetimes."""
-    match = _MONTH.match(month or "")
-    if not match:
-        raise ComplianceError(f"month must be YYYY-MM, got {month!r}")
-    year, mon = int(match.group(1)), int(match.group(2))
-    zone = ZoneInfo(tz)
-    start = datetime(year, mon, 1, tzinfo=zone)
-    end = datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=zone)
-    return start, end
+    return months.month_bounds(month, tz)
 
 
 def _batch_query(table: str, column: str | None, column_type: str | None,
@@ -165,7 +166,7 @@ def _batch_query(table: str, column: str | None, column_type: str | None,
     that the blocking not-null check on that column can see them (otherwise it could never fail).
     """
     if column is None:
-        return f'SELECT * FROM "{table}"'  # no main timestamp: the whole table, every month
+        return f'SELECT * FROM "{table}"'  # the whole table, every month
     if column_type == "DATE":
         low, high = f"DATE '{start.date().isoformat()}'", f"DATE '{end.date().isoformat()}'"
     elif column_type == "TIMESTAMP WITH TIME ZONE":
@@ -224,7 +225,7 @@ def validate_month(home: Path, month: str, *, expectations_dir: Path | None = No
     rows: list[tuple] = []
     with duckdb_datasource(path, read_only=True) as (context, datasource):
         for suite in suites:
-            column = MAIN_TIMESTAMP.get(suite.table)
+            column = MAIN_TIMESTAMP.get(suite.table) if suite.rows == "month" else None
             query = _batch_query(suite.table, column, types.get((suite.table, column)), start, end)
             asset = f"{suite.name}__{month.replace('-', '_')}"
             results = validate_query(context, datasource, asset, query, built[suite.name],

@@ -30,13 +30,13 @@ POOL = "compliance_warehouse"
 EXPECTED = {
     "compliance_daily_ingest": {
         "cron": "30 5 * * *",
-        "warehouse_tasks": {"ingest_landing", "check_freshness"},
-        "tasks": {"ingest_landing", "check_freshness"},
+        "warehouse_tasks": {"ingest_landing", "pull_live_audit", "check_freshness"},
+        "tasks": {"ingest_landing", "pull_live_audit", "check_freshness"},
     },
     "compliance_monthly_report": {
         "cron": "0 6 1 * *",
         "warehouse_tasks": {"run_report"},
-        "tasks": {"choose_month", "run_report"},
+        "tasks": {"choose_month", "run_report", "deliver_reports"},
     },
 }
 FORBIDDEN_AT_PARSE = ("great_expectations", "pandas", "compliance.pipeline", "duckdb",

@@ -35,6 +35,13 @@ INSERT INTO detainers (detainer_id, person_id, booking_id, received_at, form_typ
   ('d1', 'p1', 'b1', '2026-03-02 15:00:00+00', 'I-247A', 'I-200', 'held', '2026-03-03 15:00:00+00'),
   ('d2', 'p2', 'b2', '2026-03-20 15:00:00+00', 'I-999', '', 'declined', '2026-03-21 15:00:00+00')
 """
+# The register and the bookings the rows above refer to, so that the referential checks pass.
+REFERENCED = """
+INSERT INTO accounts (account_id, agency, agency_kind, access_start) VALUES
+  ('a1', 'Police', 'city', '2020-01-01'), ('a2', 'Police', 'city', '2020-01-01');
+INSERT INTO custody_events (event_id, person_id, booking_id, event_type, event_ts) VALUES
+  ('c1', 'p1', 'b1', 'booked', '2026-03-02 12:00:00+00'), ('c2', 'p2', 'b2', 'booked', '2026-03-20 12:00:00+00')
+"""
 
 CONTRACT_COLUMNS = {
     "access_events": '["account_id", "action", "batch_id", "case_number", "client_addr", "event_id", '
@@ -65,6 +72,8 @@ def expected_rows(month, access_rows, detainer_rows, failures):
         map_row("access_events", "action_in_contract_set", False, a),
         map_row("access_events", "outcome_in_contract_set", False, a),
         map_row("access_events", "result_count_not_negative", False, a),
+        (month, "access_events", "access_events", "event_ts_not_after_arrival", True, True, "0"),
+        (month, "access_events", "access_events", "account_is_known_or_mapped", False, True, "0"),
         (month, "detainers", "detainers", "required_columns_present", True, True,
          CONTRACT_COLUMNS["detainers"]),
         (month, "detainers", "detainers", "column_types", True, True, "0"),
@@ -75,7 +84,16 @@ def expected_rows(month, access_rows, detainer_rows, failures):
         map_row("detainers", "received_at_not_null", True, d),
         map_row("detainers", "form_type_in_contract_set", False, d),
         map_row("detainers", "action_in_contract_set", False, d),
+        *[(month, "detainers", "detainers", name, blocking, True, "0") for name, blocking in (
+            ("received_at_not_after_arrival", True), ("attachments_known", False),
+            ("action_not_before_receipt", False), ("booking_is_booked", False),
+            ("person_is_known", False), ("booking_belongs_to_person", False))],
     ])
+
+
+def of_access_and_detainers(rows):
+    """The rows of the two suites this file checks in detail (tests/quality covers the others)."""
+    return [r[:7] for r in rows if r[2] in ("access_events", "detainers")]
 
 
 def stored(home, month=None):
@@ -91,6 +109,7 @@ def home(tmp_path):
     with warehouse.connect(tmp_path) as con:
         con.execute(ACCESS)
         con.execute(DETAINERS)
+        con.execute(REFERENCED)
     return tmp_path
 
 
@@ -103,7 +122,7 @@ def test_month_rows_are_exact_and_rerun_is_identical(home):
                 ("access_events", "action_in_contract_set"): 1,
                 ("detainers", "form_type_in_contract_set"): 1}
     rows = stored(home)
-    assert [r[:7] for r in rows] == expected_rows("2026-03", 5, 2, failures)
+    assert of_access_and_detainers(rows) == expected_rows("2026-03", 5, 2, failures)
     assert len(summary["results"]) == len(rows)
 
     details = {(r[2], r[3]): json.loads(r[7]) for r in rows}
@@ -133,14 +152,14 @@ def test_months_are_local_and_replace_only_their_own_rows(home):
     # e0 (Feb 28 23:59:59 ET) and e6 (Apr 1 00:00 EDT) fall outside March, each in its own month
     assert (feb["blocking_failures"], feb["warnings"]) == (0, 1)
     assert (apr["blocking_failures"], apr["warnings"]) == (0, 1)
-    assert [r[:7] for r in stored(home, "2026-02")] == expected_rows(
+    assert of_access_and_detainers(stored(home, "2026-02")) == expected_rows(
         "2026-02", 1, 0, {("access_events", "action_in_contract_set"): 1})
 
 
 def test_empty_month_is_validated_and_recorded(home):
     summary = validate_month(home, "2025-01")
     assert (summary["blocking_failures"], summary["warnings"]) == (0, 0)
-    assert [r[:7] for r in stored(home, "2025-01")] == expected_rows("2025-01", 0, 0, {})
+    assert of_access_and_detainers(stored(home, "2025-01")) == expected_rows("2025-01", 0, 0, {})
 
 
 def test_row_without_main_timestamp_blocks_every_month(home):
@@ -148,7 +167,8 @@ def test_row_without_main_timestamp_blocks_every_month(home):
         con.execute("INSERT INTO access_events (event_id, event_ts, account_id) VALUES ('x', NULL, 'a')")
     summary = validate_month(home, "2025-01")
     assert summary["blocking_failures"] == 1
-    [row] = [r for r in summary["results"] if r["expectation"] == "event_ts_not_null"]
+    [row] = [r for r in summary["results"]
+             if (r["table_name"], r["expectation"]) == ("access_events", "event_ts_not_null")]
     assert (row["success"], row["observed"]) == (False, "1 of 1 rows unexpected")
 
 
@@ -237,6 +257,9 @@ def test_timing_one_million_access_events(tmp_path, capsys):
                    ['login', 'search', 'view', 'export', 'logout'][1 + i % 5],
                    'p' || (i % 50000), i % 40, 'success', i
             FROM generate_series(0, 999999) AS s(i)""")
+        con.execute("""
+            INSERT INTO accounts (account_id, agency, agency_kind, access_start)
+            SELECT 'acct' || i, 'Police', 'city', DATE '2020-01-01' FROM generate_series(0, 499) AS s(i)""")
     validate_month(tmp_path, "2026-02")  # warm: GX imported, first-use caches filled
 
     started = time.perf_counter()
