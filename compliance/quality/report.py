@@ -13,11 +13,10 @@ DAILY_SHARE = 0.8  # a source with rows on at least this share of the month's da
 
 
 def quality_section(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack) -> dict:
-    """JSON-ready data for the report's data-quality block (works on a read-only connection)."""
+    """JSON-ready data for the report's data-quality block (works on a read-only connection whose
+    rule views are installed: coverage_days and coverage_gaps among them)."""
     from compliance.reports.collect import query
-    from compliance.rules.engine import install_views
 
-    install_views(con, pack)  # temp objects only: coverage_days and coverage_gaps among them
     start, end = month_bounds(month, pack.timezone)
     params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone}
     cells = query(con, "quality_coverage_days", params)

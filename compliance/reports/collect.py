@@ -77,6 +77,9 @@ def rule_summary(rule: Rule) -> dict:
 
 def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, options: ReportOptions,
             rules: list[Rule]) -> dict:
+    from compliance.rules.engine import install_views
+
+    install_views(con, pack)  # temp views only: the rules' views that some report queries read
     start, end = month_bounds(month, pack.timezone)
     months = trend_months(month)
     params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone,
@@ -106,6 +109,7 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
         "batches": query(con, "batches_summary", params),
         "quarantine": query(con, "quarantine_summary", params),
         "validation": query(con, "validation_results", params),
+        "volume_unjudged": query(con, "volume_unjudged", params),
         "quality": quality_section(con, month, pack),  # data-quality block (compliance/quality/report.py)
         "illinois": statutory_rows,
         "nyc": query(con, "nyc_detainers", params)[0],

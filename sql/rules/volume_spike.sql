@@ -1,15 +1,6 @@
 -- A day on which an account looked up far more records than its own baseline (the mean of its
--- active days in the preceding weeks). Without enough history there is no baseline, and no flag.
-WITH daily AS (
-    SELECT resolved_account, local_day, count(*) AS lookups, any_value(agency) AS agency,
-           arg_min(batch_id, event_ts) AS batch_id, arg_min(source_line, event_ts) AS source_line
-    FROM access_enriched WHERE is_lookup AND is_primary GROUP BY resolved_account, local_day),
-baselines AS (
-    SELECT d.*, avg(lookups) OVER w AS baseline_mean, count(*) OVER w AS history_days
-    FROM daily d
-    WINDOW w AS (PARTITION BY resolved_account ORDER BY local_day
-                 RANGE BETWEEN to_days(CAST(threshold('volume_spike', 'baseline_days') AS INTEGER)) PRECEDING
-                           AND to_days(1) PRECEDING))
+-- active days in the preceding weeks, sql/views/65_volume_baselines.sql). Without enough history
+-- there is no baseline and no flag; the report lists those days instead.
 SELECT 'account' AS subject_type, b.resolved_account AS subject_id, b.resolved_account AS account_id,
        NULL AS person_id, local_midnight(b.local_day) AS event_ts, local_midnight(b.local_day) AS window_start,
        'Account ' || b.resolved_account || ' made ' || b.lookups || ' lookups on ' || b.local_day ||
@@ -21,8 +12,8 @@ SELECT 'account' AS subject_type, b.resolved_account AS subject_id, b.resolved_a
            'baseline_mean', round(b.baseline_mean, 2), 'history_days', b.history_days,
            'policy_citation', 'Volume against the user''s own baseline (domain reference § 5.3); FBI CJIS Security Policy § 5.4.3',
            'source_lines', json_array(source_of(b.batch_id, b.source_line))) AS evidence
-FROM baselines b
-WHERE b.history_days >= CAST(threshold('volume_spike', 'min_history_days') AS INTEGER)
+FROM volume_baselines b
+WHERE b.has_baseline
   AND b.lookups >= CAST(threshold('volume_spike', 'factor') AS DOUBLE) * b.baseline_mean
   AND b.lookups >= CAST(threshold('volume_spike', 'min_lookups') AS INTEGER)
   AND local_midnight(b.local_day) >= $month_start AND local_midnight(b.local_day) < $month_end
