@@ -248,10 +248,17 @@ def cmd_status(args) -> int:
     home = _home(args)
     with warehouse.connect(home, read_only=True) as con:
         con.execute(f"SET TimeZone = '{pack.timezone}'")
+        # Per month: access events, days with any access event (of the month's days), detainers.
         months = con.execute("""
-            SELECT strftime(event_ts, '%Y-%m') AS month, count(*) FROM access_events GROUP BY ALL
-            UNION ALL
-            SELECT strftime(received_at, '%Y-%m'), 0 FROM detainers GROUP BY ALL""").fetchall()
+            WITH access AS (
+                SELECT strftime(event_ts, '%Y-%m') AS month, count(*) AS events,
+                       count(DISTINCT CAST(event_ts AS DATE)) AS days_with_data
+                FROM access_events GROUP BY ALL),
+            held AS (SELECT strftime(received_at, '%Y-%m') AS month, count(*) AS detainers
+                     FROM detainers GROUP BY ALL)
+            SELECT month, coalesce(events, 0), coalesce(days_with_data, 0), coalesce(detainers, 0),
+                   day(last_day(CAST(month || '-01' AS DATE)))
+            FROM access FULL JOIN held USING (month) ORDER BY month""").fetchall()
         batches = con.execute("""
             SELECT table_name, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined),
                    sum(rows_ignored), max(ingested_at) FROM batches GROUP BY ALL ORDER BY 1""").fetchall()
@@ -267,14 +274,12 @@ def cmd_status(args) -> int:
     print("\nfiles by table (files, read, loaded, quarantined, ignored, last file, local time):")
     for table, files, read, loaded, quarantined, ignored, last in batches:
         print(f"  {table:15} {files:4} {read:9} {loaded:9} {quarantined:6} {ignored:6}  {last:%Y-%m-%d %H:%M}")
-    access = {}
-    for month, count in months:
-        access[month] = access.get(month, 0) + count
-    print("\nmonths loaded (access events, flags, validation):")
-    for month in sorted(access):
+    print("\nmonths loaded (access events, local days with access data, detainers, flags, validation):")
+    for month, events, days, detainers, month_days in months:
         state = ("not validated" if month not in validated
                  else "INCOMPLETE" if validated[month] else "valid")
-        print(f"  {month}  {access[month]:8} events  {flags.get(month, '-'):>6} flags  {state}"
+        print(f"  {month}  {events:8} events  {days:2}/{month_days} days  {detainers:5} detainers  "
+              f"{flags.get(month, '-'):>6} flags  {state}"
               f"{'  RE-RUN NEEDED (late files)' if month in rerun else ''}")
     print("\nlast runs (local time):")
     for step, month, finished, status in runs:

@@ -120,3 +120,14 @@ def test_warehouse_and_reports_are_owner_only(landing, tmp_path):
     report = pipeline.report(home, MONTH)
     for path in (home, home / "warehouse.duckdb", report, report.parent):
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_status_shows_months_days_with_data_and_last_runs(landing, tmp_path, compliance_cli):
+    home = tmp_path / "home"
+    assert compliance_cli(home, "ingest", str(landing)).returncode == 0
+    assert compliance_cli(home, "run", "--month", MONTH).returncode == 0
+    out = compliance_cli(home, "status")
+    assert out.returncode == 0, out.stderr
+    line = next(line for line in out.stdout.splitlines() if line.strip().startswith(MONTH))
+    assert "29/29 days" in line and line.rstrip().endswith("valid")
+    assert " evaluate  2016-02  success" in out.stdout
