@@ -10,9 +10,8 @@ starts AS (
     FROM failures
     WHERE failures_in_window >= CAST(threshold('failed_logins', 'failures') AS INTEGER)),
 bursts AS (
-    SELECT *, sum(CASE WHEN previous_start IS NULL OR event_ts - previous_start
-                             > to_minutes(CAST(threshold('failed_logins', 'window_minutes') AS INTEGER))
-                       THEN 1 ELSE 0 END) OVER (PARTITION BY resolved_account ORDER BY event_ts) AS burst
+    SELECT *, sum(opens_burst(event_ts, previous_start, threshold('failed_logins', 'window_minutes')))
+                  OVER (PARTITION BY resolved_account ORDER BY event_ts) AS burst
     FROM starts),
 per_burst AS (
     SELECT resolved_account, burst, min(event_ts) AS window_start, max(failures_in_window) AS failures,

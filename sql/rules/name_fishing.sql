@@ -18,9 +18,8 @@ starts AS (
     WHERE (is_wildcard AND wildcards_in_window >= CAST(threshold('name_fishing', 'wildcard_searches') AS INTEGER))
        OR subjects_in_window >= CAST(threshold('name_fishing', 'distinct_subjects') AS INTEGER)),
 bursts AS (
-    SELECT *, sum(CASE WHEN previous_start IS NULL OR event_ts - previous_start
-                             > to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER))
-                       THEN 1 ELSE 0 END) OVER (PARTITION BY resolved_account ORDER BY event_ts) AS burst
+    SELECT *, sum(opens_burst(event_ts, previous_start, threshold('name_fishing', 'window_minutes')))
+                  OVER (PARTITION BY resolved_account ORDER BY event_ts) AS burst
     FROM starts),
 per_burst AS (
     SELECT resolved_account, burst, min(event_ts) AS window_start, max(event_ts) AS last_start,

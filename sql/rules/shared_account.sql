@@ -13,9 +13,8 @@ switches AS (
     WHERE previous_host IS NOT NULL AND client_host <> previous_host
       AND event_ts - previous_ts <= to_minutes(CAST(threshold('shared_account', 'window_minutes') AS INTEGER))),
 bursts AS (
-    SELECT *, sum(CASE WHEN previous_switch IS NULL OR event_ts - previous_switch
-                             > to_minutes(CAST(threshold('shared_account', 'window_minutes') AS INTEGER))
-                       THEN 1 ELSE 0 END) OVER (PARTITION BY resolved_account ORDER BY event_ts) AS burst
+    SELECT *, sum(opens_burst(event_ts, previous_switch, threshold('shared_account', 'window_minutes')))
+                  OVER (PARTITION BY resolved_account ORDER BY event_ts) AS burst
     FROM switches),
 per_burst AS (
     SELECT resolved_account, burst, min(previous_ts) AS window_start, max(event_ts) AS last_ts,

@@ -24,3 +24,7 @@ CREATE OR REPLACE TEMP MACRO access_facts(e) AS json_object(
 -- Docket descriptions compared without case or punctuation: "Robbery-Inflict Threat Imm Bod Inj".
 CREATE OR REPLACE TEMP MACRO description_key(text) AS
     trim(regexp_replace(lower(coalesce(text, '')), '[^a-z0-9]+', ' ', 'g'));
+-- Window rules group their qualifying starts into bursts: a start more than `minutes` after the
+-- previous one opens a new burst (summed over the account's starts, it numbers the bursts).
+CREATE OR REPLACE TEMP MACRO opens_burst(ts, previous, minutes) AS
+    CASE WHEN previous IS NULL OR ts - previous > to_minutes(CAST(minutes AS INTEGER)) THEN 1 ELSE 0 END;

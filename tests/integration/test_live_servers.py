@@ -42,20 +42,27 @@ class Case:
     sql: str
 
 
-# The PostgreSQL workload, in order. `sql` is sent byte for byte.
-PG_CASES = (
-    Case("lookup_with_case", "clerk",
-         "/* case=CP-51-CR-0001234-2024 purpose=C */ SELECT first_name, last_name FROM persons "
-         "WHERE person_id = 'P100'"),
-    Case("multiline_quotes_unicode", "clerk",
-         "/* case=CP-51-CR-0007777-2024 purpose=C */ SELECT first_name,\r\n       last_name\n"
-         "FROM persons\nWHERE last_name = 'O''Brien' AND first_name = 'José \"Pepe\", Jr.'"),
+# Cases both servers run with the same SQL text.
+LOOKUP_WITH_CASE = Case("lookup_with_case", "clerk",
+                        "/* case=CP-51-CR-0001234-2024 purpose=C */ SELECT first_name, last_name FROM persons "
+                        "WHERE person_id = 'P100'")
+ICE_SWEEPS = (
     Case("birthplace_sweep", "ice_user",
          "SELECT person_id, first_name, last_name FROM persons WHERE place_of_birth <> 'USA'"),
     Case("name_wildcard", "ice_user", "SELECT person_id, first_name FROM persons WHERE last_name LIKE 'GAR%'"),
     Case("dump_without_where", "ice_user", "SELECT * FROM arrests"),
+)
+DENIED_AUDIT_DELETE = Case("denied_audit_delete", "ice_user", "DELETE FROM audit_log")
+
+# The PostgreSQL workload, in order. `sql` is sent byte for byte.
+PG_CASES = (
+    LOOKUP_WITH_CASE,
+    Case("multiline_quotes_unicode", "clerk",
+         "/* case=CP-51-CR-0007777-2024 purpose=C */ SELECT first_name,\r\n       last_name\n"
+         "FROM persons\nWHERE last_name = 'O''Brien' AND first_name = 'José \"Pepe\", Jr.'"),
+    *ICE_SWEEPS,
     Case("export_copy", "ice_user", "COPY persons TO STDOUT"),
-    Case("denied_audit_delete", "ice_user", "DELETE FROM audit_log"),
+    DENIED_AUDIT_DELETE,
     Case("audit_off", "dba", "ALTER SYSTEM SET pgaudit.log = 'none'"),
     Case("after_audit_off", "dba", "SELECT count(*) FROM persons"),
 )
@@ -271,17 +278,12 @@ def test_pg_reingest_changes_nothing(pg_warehouse):
 # --- MariaDB ------------------------------------------------------------------------------------
 
 MARIADB_CASES = (
-    Case("lookup_with_case", "clerk",
-         "/* case=CP-51-CR-0001234-2024 purpose=C */ SELECT first_name, last_name FROM persons "
-         "WHERE person_id = 'P100'"),
+    LOOKUP_WITH_CASE,
     Case("escapes_and_unicode", "clerk",
          "SELECT first_name,\r\n\tlast_name FROM persons\nWHERE last_name = 'O\\'Brien' "
          "AND first_name = 'José \"Pepe\", Jr.' -- back\\\\slash"),
-    Case("birthplace_sweep", "ice_user",
-         "SELECT person_id, first_name, last_name FROM persons WHERE place_of_birth <> 'USA'"),
-    Case("name_wildcard", "ice_user", "SELECT person_id, first_name FROM persons WHERE last_name LIKE 'GAR%'"),
-    Case("dump_without_where", "ice_user", "SELECT * FROM arrests"),
-    Case("denied_audit_delete", "ice_user", "DELETE FROM audit_log"),
+    *ICE_SWEEPS,
+    DENIED_AUDIT_DELETE,
     Case("audit_off", "root", "SET GLOBAL server_audit_logging = OFF"),
     Case("after_audit_off", "root", "SELECT count(*) FROM pars.persons"),
 )
@@ -570,7 +572,7 @@ def test_mariadb_workload_raises_exactly_the_expected_flags(mariadb_warehouse, t
     ice_sessions = [("access_outside_agreement", "ice_user", "login")] * 4 + [
         ("access_outside_agreement", "ice_user", "SET NAMES utf8mb4")] * 4  # the client's first statement
     assert _flags(mariadb_warehouse, tmp_path) == _expected(
-        *[row for row in ICE_FORBIDDEN], *ice_sessions,
+        *ICE_FORBIDDEN, *ice_sessions,
         ("missing_purpose", "clerk", case("escapes_and_unicode", MARIADB_CASES).sql),
         ("audit_tamper", "root", case("audit_off", MARIADB_CASES).sql),
         ("audit_tamper", "root", "CREATE TABLE pars.audit_log (event_ts DATETIME, note VARCHAR(100))"))
