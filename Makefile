@@ -38,7 +38,7 @@ bench: install
 # Render the reports as a reader sees them (Chromium, pdftoppm) and check the layout; REPORTS=a
 # report version folder, or empty to build a sample first. Images land in .compliance/look/images.
 look: install
-	$(BIN)/python -m compliance.reports.look --out .compliance/look $(if $(REPORTS),--reports $(REPORTS))
+	$(BIN)/python tests/look.py --out .compliance/look $(if $(REPORTS),--reports $(REPORTS))
 
 clean:
 	rm -rf .tools $(VENV) .compliance .pytest_cache

@@ -138,7 +138,7 @@ def cmd_report(args) -> int:
 
 def cmd_deliver(args) -> int:
     from compliance import pipeline
-    from compliance.delivery.settings import addresses
+    from compliance.delivery.recipients import addresses
 
     outcome = pipeline.deliver(_home(args), args.month, committee_to=addresses(args.committee),
                                ig_to=addresses(args.ig), smtp_conn_id=args.smtp_conn_id,

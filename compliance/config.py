@@ -33,6 +33,3 @@ def warehouse_path(home: Path) -> Path:
 def reports_dir(home: Path) -> Path:
     return home / "reports"
 
-
-def read_sql(relative: str) -> str:
-    return (SQL_DIR / relative).read_text(encoding="utf-8")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from compliance import warehouse
 from compliance.errors import ComplianceError
-from compliance.months import previous_month  # noqa: F401  (part of the pipeline API for the DAGs)
 from compliance.policy.pack import load_pack
 from compliance.quality import late
 from compliance.rules.engine import evaluate_month
@@ -119,10 +118,11 @@ def months_to_rerun(home: Path) -> list[str]:
         return late.months_to_rerun(con)
 
 
-def validate(home: Path, month: str) -> dict:
+def validate(home: Path, month: str, policy_path: Path | None = None) -> dict:
+    """Run the Great Expectations suites on the month, bounded in the pack's time zone."""
     from compliance.quality.validate import validate_month
 
-    return validate_month(Path(home), month)
+    return validate_month(Path(home), month, tz=load_pack(policy_path).timezone)
 
 
 def evaluate(home: Path, month: str, policy_path: Path | None = None) -> int:
@@ -152,7 +152,7 @@ def report(home: Path, month: str, policy_path: Path | None = None, options=None
 
 def run_month(home: Path, month: str, policy_path: Path | None = None, options=None) -> dict:
     """Validate, evaluate and report one month."""
-    validation = validate(home, month)
+    validation = validate(home, month, policy_path)
     flags = evaluate(home, month, policy_path)
     reports = build_reports(home, month, policy_path, options)
     return {"month": month, "flags": flags, "blocking_failures": validation["blocking_failures"],

@@ -37,10 +37,9 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
 
-from compliance.notify import ComplianceAlertNotifier
+from compliance.delivery.alerts import ComplianceAlertNotifier
+from compliance.settings import SCHEDULE_TZ, WAREHOUSE_POOL
 
-TZ = "America/New_York"
-WAREHOUSE_POOL = "compliance_warehouse"
 LIVE_AUDIT_CONNECTION = "compliance_pars_audit"
 # Connection extras passed on to libpq as they are.
 LIBPQ_EXTRAS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name")
@@ -56,11 +55,11 @@ default_args = {
 
 @dag(
     dag_id="compliance_daily_ingest",
-    schedule=CronDataIntervalTimetable("30 5 * * *", timezone=TZ),
+    schedule=CronDataIntervalTimetable("30 5 * * *", timezone=SCHEDULE_TZ),
     # Far back on purpose: a run whose logical date is before start_date is created with no tasks
     # and still "succeeds" (seen with `airflow dags test`). catchup=False keeps the scheduler from
     # creating the missed runs.
-    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(TZ)),
+    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(SCHEDULE_TZ)),
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
@@ -77,7 +76,7 @@ def compliance_daily_ingest():
         from airflow.sdk.exceptions import AirflowFailException
 
         from compliance.config import resolve_home
-        from compliance.schedule import resolve_locations
+        from compliance.settings import resolve_locations
 
         where = resolve_locations()
         if where.landing is None:
@@ -111,7 +110,7 @@ def compliance_daily_ingest():
         from psycopg.conninfo import make_conninfo
 
         from compliance.config import resolve_home
-        from compliance.schedule import resolve_locations
+        from compliance.settings import resolve_locations
 
         try:
             connection = Connection.get(LIVE_AUDIT_CONNECTION)
@@ -140,7 +139,7 @@ def compliance_daily_ingest():
     def check_freshness(ingested: dict) -> list[str]:
         """Alert (never fail) when sources are stale."""
         from compliance.config import resolve_home
-        from compliance.schedule import resolve_locations
+        from compliance.settings import resolve_locations
 
         where = resolve_locations()
         home = resolve_home(ingested.get("home") or where.home)

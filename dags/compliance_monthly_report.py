@@ -10,7 +10,7 @@ reports `2026-02`. (A plain cron string would give an empty interval in Airflow 
 
 * **choose_month**: the `month` param (`YYYY-MM`) when given; otherwise the month containing the
   start of the data interval in America/New_York; for a run without an interval, the month
-  before its logical date (`compliance.schedule.report_month_for`).
+  before its logical date (`compliance.months.report_month_for`).
 * **run_report** calls `compliance.pipeline.run_month(home, month, policy)`. A month whose
   blocking checks failed is still reported, marked INCOMPLETE, and raises an `INCOMPLETE` alert;
   the run succeeds.
@@ -37,10 +37,9 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
-from compliance.notify import ComplianceAlertNotifier
-from compliance.schedule import MONTH_PARAM_PATTERN, REPORT_TZ
-
-WAREHOUSE_POOL = "compliance_warehouse"
+from compliance.delivery.alerts import ComplianceAlertNotifier
+from compliance.months import MONTH_PARAM_PATTERN
+from compliance.settings import SCHEDULE_TZ, WAREHOUSE_POOL
 
 default_args = {
     "owner": "compliance",
@@ -53,11 +52,11 @@ default_args = {
 
 @dag(
     dag_id="compliance_monthly_report",
-    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=REPORT_TZ),
+    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=SCHEDULE_TZ),
     # Far back on purpose: a run whose logical date is before start_date is created with no tasks
     # and still "succeeds" (seen with `airflow dags test`), so an old month could not be re-run by
     # logical date. catchup=False keeps the scheduler from creating the missed runs.
-    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(REPORT_TZ)),
+    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(SCHEDULE_TZ)),
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
@@ -77,7 +76,7 @@ def compliance_monthly_report():
 
     @task
     def choose_month() -> str:
-        from compliance.schedule import report_month_for
+        from compliance.months import report_month_for
 
         context = get_current_context()
         dag_run = context.get("dag_run")
@@ -88,6 +87,7 @@ def compliance_monthly_report():
             context.get("data_interval_end"),
             logical_date,
             (context.get("params") or {}).get("month"),
+            SCHEDULE_TZ,
         )
         print(f"reporting month {month} (interval {context.get('data_interval_start')} -> "
               f"{context.get('data_interval_end')}, logical date {logical_date})")
@@ -98,7 +98,7 @@ def compliance_monthly_report():
         import json
 
         from compliance.config import resolve_home
-        from compliance.schedule import resolve_locations
+        from compliance.settings import resolve_locations
 
         where = resolve_locations()
         home = resolve_home(where.home)
@@ -125,8 +125,8 @@ def compliance_monthly_report():
         from airflow.sdk.exceptions import AirflowSkipException
 
         from compliance.config import resolve_home
-        from compliance.delivery.settings import resolve_delivery
-        from compliance.schedule import resolve_locations
+        from compliance.delivery.recipients import resolve_delivery
+        from compliance.settings import resolve_locations
 
         settings = resolve_delivery()
         if not settings.configured:

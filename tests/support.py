@@ -4,6 +4,9 @@ import shutil
 
 import pytest
 
+# The Philadelphia pack's zone (policies/philadelphia.yaml): the month bounds tests reason in.
+PACK_TZ = "America/New_York"
+
 
 def skip_or_fail(reason: str) -> None:
     """A missing server or binary skips on a developer's machine; in CI (CI=true) it fails."""

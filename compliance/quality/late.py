@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from compliance.config import read_sql
+from compliance import queries
 
 
 def record_report(con: duckdb.DuckDBPyConnection, month: str) -> None:
@@ -23,10 +23,9 @@ def mark_late(con: duckdb.DuckDBPyConnection, batch_ids: list[str], tz: str) -> 
     """Record the batches among `batch_ids` that bear on reported months; one dict per (batch, month)."""
     if not con.execute("SELECT 1 FROM month_reports LIMIT 1").fetchall():
         return []  # nothing reported yet: nothing can be late (and no table needs scanning)
-    sql = read_sql("quality/late_batch_months.sql")
     late = []
     for batch_id in batch_ids:
-        for month, rows, reported_at in con.execute(sql, {"batch_id": batch_id, "tz": tz}).fetchall():
+        for month, rows, reported_at in queries.execute(con, "quality/late_batch_months", {"batch_id": batch_id, "tz": tz}).fetchall():
             con.execute("""
                 INSERT INTO late_batches
                 SELECT batch_id, ?, table_name, path, ?, ingested_at, ? FROM batches WHERE batch_id = ?

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import duckdb
 
-from compliance.config import read_sql
+from compliance import queries
 
 
 def quarantined_rows(con: duckdb.DuckDBPyConnection, *, table: str | None = None,
                      path: Path | str | None = None, reason: str | None = None) -> list[dict]:
     """Rows of `quarantine` with their batch's table and file (`path` as given to ingest or resolved)."""
-    cursor = con.execute(read_sql("quality/quarantine_rows.sql"), {
+    cursor = queries.execute(con, "quality/quarantine_rows", {
         "table": table, "path": str(Path(path).resolve()) if path else None, "reason": reason})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]

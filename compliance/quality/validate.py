@@ -32,7 +32,6 @@ from compliance.config import EXPECTATIONS_DIR, warehouse_path
 from compliance.contract import LANDING_TABLES, MAIN_TIMESTAMP
 from compliance.errors import ComplianceError
 
-DEFAULT_TZ = "America/New_York"
 
 # Expectation types that judge a value against an allowed set: never blocking.
 VALUE_SET_TYPES = frozenset({
@@ -152,12 +151,6 @@ def build_expectations(suite: Suite) -> list:
     return built
 
 
-# ------------------------------------------------------------------------------------- month
-def month_bounds(month: str, tz: str = DEFAULT_TZ) -> tuple[datetime, datetime]:
-    """[first day 00:00, first day of next month 00:00) in `tz`, as aware datetimes."""
-    return months.month_bounds(month, tz)
-
-
 def _batch_query(table: str, column: str | None, column_type: str | None,
                  start: datetime, end: datetime) -> str:
     """SQL selecting the month's rows (computed inside DuckDB), plus rows with no main timestamp.
@@ -202,7 +195,7 @@ def _details(check: Check, observed) -> str:
 
 
 def validate_month(home: Path, month: str, *, expectations_dir: Path | None = None,
-                   tz: str = DEFAULT_TZ) -> dict:
+                   tz: str) -> dict:
     """Validate `month` (YYYY-MM in `tz`) of every suite's table; replace its validation_runs rows.
 
     Opens the warehouse itself (the caller must not hold a connection to it in this process).
@@ -212,7 +205,7 @@ def validate_month(home: Path, month: str, *, expectations_dir: Path | None = No
     result is neither a pass nor a finding.
     """
     home = Path(home)
-    start, end = month_bounds(month, tz)
+    start, end = months.month_bounds(month, tz)
     suites = load_suites(expectations_dir)
     path = warehouse_path(home)
     if not path.exists():

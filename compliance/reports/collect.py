@@ -6,54 +6,21 @@ and the manifest. Queries live in `sql/reports/`, one per file.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import re
 import subprocess
-from decimal import Decimal
 
 import duckdb
 
-from compliance.config import REPO_ROOT, REPORT_SQL_DIR
-from compliance.months import month_bounds, next_month, previous_month
+from compliance import queries
+from compliance.config import REPO_ROOT
+from compliance.months import month_bounds, next_month, previous_month, trailing_months
 from compliance.policy.pack import PolicyPack
-from compliance.quality.report import quality_section
 from compliance.reports.options import ReportOptions
+from compliance.reports.quality import quality_section
 from compliance.rules.engine import Rule
 
 TREND_MONTHS = 12
-
-
-def query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
-    """Run `sql/reports/<name>.sql` with the parameters it names; rows as dicts of plain values."""
-    sql = (REPORT_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    named = set(re.findall(r"\$(\w+)", sql))
-    cursor = con.execute(sql, {k: v for k, v in params.items() if k in named})
-    names = [d[0] for d in cursor.description]
-    return [{k: plain(v) for k, v in zip(names, row)} for row in cursor.fetchall()]
-
-
-def plain(value):
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def month_before(month: str) -> str:
-    return previous_month(month_bounds(month, "UTC")[0], "UTC")
-
-
-def trend_months(month: str, count: int = TREND_MONTHS) -> list[str]:
-    """The `count` months ending with `month`, oldest first."""
-    months = [month]
-    while len(months) < count:
-        months.insert(0, month_before(months[0]))
-    return months
 
 
 def code_version() -> str:
@@ -81,20 +48,20 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
 
     install_views(con, pack)  # temp views only: the rules' views that some report queries read
     start, end = month_bounds(month, pack.timezone)
-    months = trend_months(month)
+    months = trailing_months(month, TREND_MONTHS)
     params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone,
               "first_month": months[0]}
-    flags = query(con, "flags_month", params)
+    flags = queries.rows(con, "reports/flags_month", params)
     for flag in flags:
         evidence = json.loads(flag["evidence"]) if flag["evidence"] else {}
         flag["evidence"] = evidence if isinstance(evidence, dict) else {"value": evidence}
-    statutory_rows = query(con, "illinois_trust_act", params)
+    statutory_rows = queries.rows(con, "reports/illinois_trust_act", params)
     return {
         "month": month,
-        "month_start": plain(start),
-        "month_end": plain(end),
+        "month_start": queries.plain(start),
+        "month_end": queries.plain(end),
         "next_month": next_month(month),
-        "previous_month": month_before(month),
+        "previous_month": previous_month(month),
         "trend_months": months,
         "timezone": pack.timezone,
         "policy": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
@@ -102,17 +69,17 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
         "options": options.as_dict(),
         "rules": [rule_summary(rule) for rule in rules if (rule.meta or {}).get("status") != "deprecated"],
         "flags": flags,
-        "flag_counts": query(con, "flag_counts", params),
-        "month_status": query(con, "month_status", params),
-        "coverage": query(con, "coverage_tables", params),
-        "days": query(con, "coverage_days", params),
-        "batches": query(con, "batches_summary", params),
-        "quarantine": query(con, "quarantine_summary", params),
-        "validation": query(con, "validation_results", params),
-        "volume_unjudged": query(con, "volume_unjudged", params),
-        "quality": quality_section(con, month, pack),  # data-quality block (compliance/quality/report.py)
+        "flag_counts": queries.rows(con, "reports/flag_counts", params),
+        "month_status": queries.rows(con, "reports/month_status", params),
+        "coverage": queries.rows(con, "reports/coverage_tables", params),
+        "days": queries.rows(con, "reports/coverage_days", params),
+        "batches": queries.rows(con, "reports/batches_summary", params),
+        "quarantine": queries.rows(con, "reports/quarantine_summary", params),
+        "validation": queries.rows(con, "reports/validation_results", params),
+        "volume_unjudged": queries.rows(con, "reports/volume_unjudged", params),
+        "quality": quality_section(con, month, pack),
         "illinois": statutory_rows,
-        "nyc": query(con, "nyc_detainers", params)[0],
+        "nyc": queries.rows(con, "reports/nyc_detainers", params)[0],
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from compliance.config import REPORT_SQL_DIR
+from compliance import queries
 
 FLAG_EXPORT_COLUMNS = ("flag_id", "rule_id", "rule_version", "category", "severity", "month",
                        "subject_type", "subject_id", "account_id", "person_id", "event_ts",
@@ -42,6 +42,5 @@ def write_flags_csv(flags: list[dict], path: Path) -> Path:
 
 
 def write_flags_parquet(con: duckdb.DuckDBPyConnection, month: str, tz: str, path: Path) -> Path:
-    sql = (REPORT_SQL_DIR / "flags_month.sql").read_text(encoding="utf-8")
-    con.sql(sql, params={"month": month, "tz": tz}).write_parquet(str(path))
+    queries.relation(con, "reports/flags_month", {"month": month, "tz": tz}).write_parquet(str(path))
     return path

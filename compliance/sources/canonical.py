@@ -24,6 +24,7 @@ import duckdb
 
 from compliance.contract import ID_COLUMN, LANDING_TABLES, PROVENANCE_COLUMNS, VERBATIM_COLUMNS
 from compliance.errors import ComplianceError
+from compliance.queries import ident, literal
 
 SUFFIXES = (".csv", ".jsonl")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -58,14 +59,6 @@ class BatchResult:
 def staged_name(column: str) -> str:
     """The name a file's column has in `raw_records` (and so in `extra`)."""
     return column + "_" if column in STAGING_COLUMNS else column
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def file_sha256(path: Path) -> str:
@@ -216,7 +209,7 @@ def _stage_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         SELECT i AS line_no, parts[i] AS text
         FROM (SELECT string_split(CASE WHEN starts_with(content, chr(65279)) THEN substr(content, 2)
                                        ELSE content END, chr(10)) AS parts
-              FROM read_text({_sql_str(str(path))})) t,
+              FROM read_text({literal(str(path))})) t,
              generate_series(1, len(parts)) g(i)""")
     # A final newline leaves one empty element that is no line.
     con.execute("""DELETE FROM physical_lines WHERE line_no = (SELECT max(line_no) FROM physical_lines)
@@ -237,8 +230,8 @@ def _stage_record_lines(con: duckdb.DuckDBPyConnection, delimiter: str, quote: s
         CREATE OR REPLACE TEMP TABLE record_lines AS
         WITH shape AS (
             SELECT line_no, rtrim(text, chr(13)) = '' AS blank,
-                   contains(text, {_sql_str(quote)}) AND regexp_full_match(text, {_sql_str(outside_to_inside)}) AS o,
-                   NOT contains(text, {_sql_str(quote)}) OR regexp_full_match(text, {_sql_str(inside_to_inside)}) AS i
+                   contains(text, {literal(quote)}) AND regexp_full_match(text, {literal(outside_to_inside)}) AS o,
+                   NOT contains(text, {literal(quote)}) OR regexp_full_match(text, {literal(inside_to_inside)}) AS i
             FROM physical_lines WHERE line_no > 1),
         grouped AS (
             SELECT *, CASE WHEN o = i THEN o END AS fixed, o AND NOT i AS flips,
@@ -260,14 +253,14 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
                     quote: str = '"') -> list[str]:
     """Stage delimited text with a header as `raw_records(line_no, raw, <header columns> VARCHAR)`."""
     header = _csv_header(path, delimiter, quote)
-    columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
+    columns = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header) + "}"
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE raw_read AS
-            SELECT * FROM read_csv({_sql_str(str(path))}, header = true, auto_detect = false,
-                columns = {columns}, delim = {_sql_str(delimiter)}, quote = {_sql_str(quote)},
-                escape = {_sql_str(quote)}, store_rejects = true, strict_mode = true,
+            SELECT * FROM read_csv({literal(str(path))}, header = true, auto_detect = false,
+                columns = {columns}, delim = {literal(delimiter)}, quote = {literal(quote)},
+                escape = {literal(quote)}, store_rejects = true, strict_mode = true,
                 max_line_size = {MAX_LINE_SIZE}, encoding = 'utf-8')""")
     except duckdb.InvalidInputException as exc:
         if "invalid state" not in str(exc):
@@ -293,7 +286,7 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
             f"cannot tell the physical line of every record: the reader found {read + rejected} "
             f"records, the line scan {starts} record starts (quoting this reader does not follow?)",
             path=str(path))
-    record_fields = ", ".join(f"{_ident(c)} := a.{_ident(c)}" for c in header)
+    record_fields = ", ".join(f"{ident(c)} := a.{ident(c)}" for c in header)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE raw_records AS
         WITH accepted AS (
@@ -329,7 +322,7 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
                      CASE WHEN json_valid(text) THEN text::JSON END AS valid FROM physical_lines)""")
     keys = [r[0] for r in con.execute(
         "SELECT DISTINCT unnest(json_keys(doc)) AS k FROM raw_docs ORDER BY k").fetchall()]
-    selects = "".join(f", doc ->> {_sql_str(k)} AS {_ident(staged_name(k))}" for k in keys)
+    selects = "".join(f", doc ->> {literal(k)} AS {ident(staged_name(k))}" for k in keys)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE raw_records AS
         SELECT line_no, raw,
@@ -359,7 +352,7 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
         if col not in present:
             return "NULL"
         # Statements and search terms are evidence and are kept byte for byte.
-        return f"nullif({_ident(col)}, '')" if col in VERBATIM_COLUMNS else f"nullif(trim({_ident(col)}), '')"
+        return f"nullif({ident(col)}, '')" if col in VERBATIM_COLUMNS else f"nullif(trim({ident(col)}), '')"
 
     typed = []
     checks = []  # (condition, field, reason as SQL) in column order: the first failing one is reported
@@ -373,7 +366,7 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
             expr = value
         else:
             expr = f"TRY_CAST({value} AS {target})"
-        typed.append(f"{expr} AS {_ident(col)}")
+        typed.append(f"{expr} AS {ident(col)}")
         if col in non_empty:
             checks.append((f"{value} IS NULL", col, "'required value is empty'"))
         if target != "VARCHAR" and col in present:
@@ -381,13 +374,13 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
                            f"'cannot read as {target.lower()}: ' || {value}"))
         if target == "TIMESTAMP WITH TIME ZONE" and col in present:
             # A local time the clocks skipped never happened; DuckDB would move it an hour on.
-            checks.append((f"regexp_full_match({value}, {_sql_str(LOCAL_TIME_PATTERN)}) "
+            checks.append((f"regexp_full_match({value}, {literal(LOCAL_TIME_PATTERN)}) "
                            f"AND CAST({expr} AS TIMESTAMP) <> TRY_CAST({value} AS TIMESTAMP)", col,
                            f"'local time ' || {value} || ' does not exist in ' || "
                            f"current_setting('TimeZone') || ' (skipped by the daylight-saving change)'"))
-    extra_expr = ("json_object(" + ", ".join(f"{_sql_str(c)}, {_ident(c)}" for c in extras) + ")"
+    extra_expr = ("json_object(" + ", ".join(f"{literal(c)}, {ident(c)}" for c in extras) + ")"
                   if extras else "NULL::JSON")
-    problem = ("CASE " + " ".join(f"WHEN {cond} THEN {_sql_str(col + '|')} || {reason}"
+    problem = ("CASE " + " ".join(f"WHEN {cond} THEN {literal(col + '|')} || {reason}"
                                   for cond, col, reason in checks) + " END") if checks else "NULL"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE typed_records AS
@@ -399,20 +392,20 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
     if id_col:
         # A repeated id is quarantined where it repeats: later in the file, or already loaded.
         con.execute(f"""
-            UPDATE typed_records t SET problem = {_sql_str(id_col + '|')} || 'duplicate ' ||
-                   {_sql_str(id_col)} || ' ' || t.{_ident(id_col)} || ' (first seen ' ||
+            UPDATE typed_records t SET problem = {literal(id_col + '|')} || 'duplicate ' ||
+                   {literal(id_col)} || ' ' || t.{ident(id_col)} || ' (first seen ' ||
                    coalesce('at line ' || d.first_line, 'in an earlier batch') || ')'
             FROM (
-                SELECT line_no, {_ident(id_col)},
-                       min(line_no) OVER (PARTITION BY {_ident(id_col)}) AS first_line_in_file
+                SELECT line_no, {ident(id_col)},
+                       min(line_no) OVER (PARTITION BY {ident(id_col)}) AS first_line_in_file
                 FROM typed_records WHERE state IS NULL AND problem IS NULL
             ) w
-            LEFT JOIN (SELECT {_ident(id_col)}, min(line_no) AS first_line FROM typed_records
-                       WHERE state IS NULL AND problem IS NULL GROUP BY ALL) d USING ({_ident(id_col)})
+            LEFT JOIN (SELECT {ident(id_col)}, min(line_no) AS first_line FROM typed_records
+                       WHERE state IS NULL AND problem IS NULL GROUP BY ALL) d USING ({ident(id_col)})
             WHERE t.line_no = w.line_no AND (
                 w.line_no > w.first_line_in_file
-                OR EXISTS (SELECT 1 FROM {_ident(table)} e WHERE e.{_ident(id_col)} = w.{_ident(id_col)}
-                           AND e.batch_id <> {_sql_str(batch_id)}))
+                OR EXISTS (SELECT 1 FROM {ident(table)} e WHERE e.{ident(id_col)} = w.{ident(id_col)}
+                           AND e.batch_id <> {literal(batch_id)}))
         """)
         # Rows whose id is already in another batch point there, not at a line of this file.
         con.execute(f"""
@@ -420,13 +413,13 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, header: list[str], 
                                                          '(first seen in an earlier batch)')
             WHERE problem LIKE '%first seen at line ' || t.line_no || ')'""")
     con.execute(f"""
-        INSERT INTO {_ident(table)} BY NAME
-        SELECT {', '.join(_ident(c) for c in contract_columns)}, extra,
-               {_sql_str(batch_id)} AS batch_id, line_no AS source_line
+        INSERT INTO {ident(table)} BY NAME
+        SELECT {', '.join(ident(c) for c in contract_columns)}, extra,
+               {literal(batch_id)} AS batch_id, line_no AS source_line
         FROM typed_records WHERE state IS NULL AND problem IS NULL ORDER BY line_no""")
     con.execute(f"""
         INSERT INTO quarantine
-        SELECT {_sql_str(batch_id)}, line_no,
+        SELECT {literal(batch_id)}, line_no,
                coalesce(reject_field, split_part(problem, '|', 1)),
                coalesce(reject_reason, substr(problem, strpos(problem, '|') + 1)), raw
         FROM typed_records WHERE state = 'reject' OR (state IS NULL AND problem IS NOT NULL)
@@ -485,11 +478,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, table: str | None = 
     previous = [r[0] for r in con.execute(
         "SELECT batch_id FROM batches WHERE path = ? AND table_name = ?", [resolved, table]).fetchall()]
     # Timestamps without an offset are read in the source's zone (DESIGN.md, "Time").
-    con.execute(f"SET TimeZone = {_sql_str(source_tz)}")
+    con.execute(f"SET TimeZone = {literal(source_tz)}")
     con.execute("BEGIN")
     try:
         for old in previous:
-            con.execute(f"DELETE FROM {_ident(table)} WHERE batch_id = ?", [old])
+            con.execute(f"DELETE FROM {ident(table)} WHERE batch_id = ?", [old])
             for bookkeeping in ("quarantine", "late_batches", "batches"):
                 con.execute(f"DELETE FROM {bookkeeping} WHERE batch_id = ?", [old])
         with readable_copy(path, encoding) as plain:

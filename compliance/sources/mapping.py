@@ -33,12 +33,11 @@ import yaml
 from compliance.config import REPO_ROOT
 from compliance.contract import LANDING_TABLES
 from compliance.errors import ComplianceError
+from compliance.queries import ident, literal
 from compliance.sources.canonical import (
     PROVENANCE_COLUMNS,
     BatchResult,
     Stager,
-    _ident,
-    _sql_str,
     ingest_file,
     stage_delimited,
     staged_name,
@@ -184,19 +183,19 @@ def _source_value(header: list[str], name: str, mapping: Mapping, data_path: Pat
     if staged_name(name) not in header:
         raise ComplianceError(f"column {name!r} read by mapping {mapping.name} (for {rule.target}) is "
                               "not in the header", path=str(data_path), line=1, field=name)
-    return f"nullif(trim({_ident(staged_name(name))}), '')"
+    return f"nullif(trim({ident(staged_name(name))}), '')"
 
 
 def _rule_expr(rule: ColumnRule, header: list[str], mapping: Mapping, data_path: Path) -> str:
     """SQL text of a canonical column before typing (NULL when empty)."""
     if rule.value is not None:
-        expr = f"nullif({_sql_str(rule.value)}, '')"
+        expr = f"nullif({literal(rule.value)}, '')"
     elif rule.column is not None:
         expr = _source_value(header, rule.column, mapping, data_path, rule)
     else:
         parts, pos, needed = [], 0, []
         for match in _PLACEHOLDER.finditer(rule.template):
-            parts.append(_sql_str(rule.template[pos:match.start()]))
+            parts.append(literal(rule.template[pos:match.start()]))
             name = match.group(1)
             if name == "line":
                 parts.append("CAST(line_no AS VARCHAR)")
@@ -205,16 +204,16 @@ def _rule_expr(rule: ColumnRule, header: list[str], mapping: Mapping, data_path:
                 parts.append(value)
                 needed.append(value)
             pos = match.end()
-        parts.append(_sql_str(rule.template[pos:]))
+        parts.append(literal(rule.template[pos:]))
         joined = " || ".join(parts)
         # A template over an empty source value yields nothing, not a half-made id.
         expr = (f"CASE WHEN {' AND '.join(f'{v} IS NOT NULL' for v in needed)} THEN {joined} END"
                 if needed else joined)
     if rule.values:
-        cases = " ".join(f"WHEN {_sql_str(k.strip().lower())} THEN {_sql_str(v)}" for k, v in rule.values)
+        cases = " ".join(f"WHEN {literal(k.strip().lower())} THEN {literal(v)}" for k, v in rule.values)
         expr = f"coalesce(CASE lower({expr}) {cases} END, {expr})"
     if rule.default is not None:
-        expr = f"coalesce({expr}, {_sql_str(rule.default)})"
+        expr = f"coalesce({expr}, {literal(rule.default)})"
     return expr
 
 
@@ -235,20 +234,20 @@ def stager(mapping: Mapping) -> Stager:
         for target, rule in rules.items():
             expr = _rule_expr(rule, header, mapping, path)
             if rule.formats and types[target] in ("TIMESTAMP WITH TIME ZONE", "DATE"):
-                formats = "[" + ", ".join(_sql_str(f) for f in rule.formats) + "]"
+                formats = "[" + ", ".join(literal(f) for f in rule.formats) + "]"
                 parsed = f"try_strptime({expr}, {formats})"
                 if types[target] == "DATE":
                     parsed = f"CAST({parsed} AS DATE)"
                 problems.append((f"{expr} IS NOT NULL AND {parsed} IS NULL", target,
                                  f"'does not match the mapping''s formats {', '.join(rule.formats)}: ' || {expr}"))
                 expr = f"CAST({parsed} AS VARCHAR)"
-            selects.append(f"{expr} AS {_ident(target)}")
+            selects.append(f"{expr} AS {ident(target)}")
         read = {staged_name(s) for rule in rules.values() for s in rule.sources()}
         extras = [name for name in header if name not in read]
         # An unread source column named like a canonical one is kept as source_<name>.
-        selects += [f"{_ident(name)} AS {_ident('source_' + name if name in types else name)}"
+        selects += [f"{ident(name)} AS {ident('source_' + name if name in types else name)}"
                     for name in extras]
-        problem = ("CASE " + " ".join(f"WHEN {cond} THEN {_sql_str(col + '|')} || {reason}"
+        problem = ("CASE " + " ".join(f"WHEN {cond} THEN {literal(col + '|')} || {reason}"
                                       for cond, col, reason in problems) + " END") if problems else "NULL"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE mapped_records AS
@@ -281,13 +280,13 @@ def clean_share(con: duckdb.DuckDBPyConnection, mapping: Mapping, batch_id: str)
     column (a rule with `values`) holds one of the mapping's canonical values."""
     recoded = [(rule.target, sorted({v for _, v in rule.values} | (
         {rule.default} if rule.default is not None else set()))) for rule in mapping.rules if rule.values]
-    outside = [f"coalesce({_ident(t)}, '') NOT IN ({', '.join(_sql_str(v) for v in allowed)})"
+    outside = [f"coalesce({ident(t)}, '') NOT IN ({', '.join(literal(v) for v in allowed)})"
                for t, allowed in recoded]
-    per_column = ", ".join(f"count(*) FILTER ({cond}) AS {_ident(t)}" for (t, _), cond in zip(recoded, outside))
+    per_column = ", ".join(f"count(*) FILTER ({cond}) AS {ident(t)}" for (t, _), cond in zip(recoded, outside))
     [row] = con.execute(f"""
         SELECT count(*) FILTER (NOT ({' OR '.join(outside) or 'false'})) AS clean
                {', ' + per_column if per_column else ''}
-        FROM {_ident(mapping.table)} WHERE batch_id = ?""", [batch_id]).fetchall()
+        FROM {ident(mapping.table)} WHERE batch_id = ?""", [batch_id]).fetchall()
     [(read, loaded)] = con.execute("SELECT rows_read, rows_loaded FROM batches WHERE batch_id = ?",
                                    [batch_id]).fetchall()
     return {"rows_read": read, "rows_loaded": loaded, "rows_clean": row[0],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from compliance.config import read_sql
+from compliance import queries
 from compliance.sources.statements import stage_statements
 
 DIALECT = "mysql"
@@ -24,7 +24,7 @@ RECORD_COLUMNS = ("event_id", "event_ts", "account_id", "client_addr", "action",
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> list[str]:
-    con.execute(read_sql("sources/mariadb_audit_records.sql"), {"path": str(path), "source": source})
+    queries.execute(con, "sources/mariadb_audit_records", {"path": str(path), "source": source})
     stage_statements(con, "mariadb_records", DIALECT)
-    con.execute(read_sql("sources/mariadb_audit_raw_records.sql"), {"source": source})
+    queries.execute(con, "sources/mariadb_audit_raw_records", {"source": source})
     return list(RECORD_COLUMNS)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from compliance.config import read_sql
+from compliance import queries
 from compliance.errors import ComplianceError
 from compliance.sources.canonical import MAX_LINE_SIZE
 from compliance.sources.statements import stage_statements
@@ -130,11 +130,11 @@ def _csvlog_width(path: Path) -> int:
 
 def _records(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     """pg_log_entries -> raw_records, analysing each new distinct statement once."""
-    con.execute(read_sql("sources/pgaudit_records.sql"),
+    queries.execute(con, "sources/pgaudit_records",
                 {"audit_pattern": AUDIT_PATTERN, "auth_failure_pattern": AUTH_FAILURE_PATTERN,
                  "source": source})
     stage_statements(con, "pg_records", DIALECT)
-    con.execute(read_sql("sources/pgaudit_raw_records.sql"), {"source": source})
+    queries.execute(con, "sources/pgaudit_raw_records", {"source": source})
     return list(RECORD_COLUMNS)
 
 
@@ -142,10 +142,10 @@ def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> lis
     """Stage a csvlog file (23 to 26 columns, detected from its first record)."""
     width = _csvlog_width(Path(path))
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    con.execute(read_sql("sources/pgaudit_csvlog_read.sql"),
+    queries.execute(con, "sources/pgaudit_csvlog_read",
                 {"path": str(path), "columns": {c: "VARCHAR" for c in CSVLOG_COLUMNS[:width]},
                  "max_line_size": MAX_LINE_SIZE})
-    con.execute(read_sql("sources/pgaudit_csvlog_entries.sql"))
+    queries.execute(con, "sources/pgaudit_csvlog_entries")
     return _records(con, source)
 
 
@@ -153,6 +153,6 @@ def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, source: str,
                  log_line_prefix: str = DEFAULT_LOG_LINE_PREFIX) -> list[str]:
     """Stage a stderr log written with `log_line_prefix`."""
     start, entry, names = prefix_patterns(log_line_prefix)
-    con.execute(read_sql("sources/pgaudit_stderr_entries.sql"),
+    queries.execute(con, "sources/pgaudit_stderr_entries",
                 {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names})
     return _records(con, source)

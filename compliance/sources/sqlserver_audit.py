@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from compliance.config import read_sql
+from compliance import queries
 from compliance.errors import ComplianceError
 from compliance.sources.canonical import stage_delimited
 from compliance.sources.statements import stage_statements
@@ -40,6 +40,6 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> list[str]:
         if column not in header:
             con.execute(f"ALTER TABLE mssql_read ADD COLUMN {column} VARCHAR")
     stage_statements(con, "(SELECT nullif(statement, '') AS statement FROM mssql_read)", DIALECT)
-    con.execute(read_sql("sources/sqlserver_audit_raw_records.sql"), {"source": source})
+    queries.execute(con, "sources/sqlserver_audit_raw_records", {"source": source})
     con.execute("DROP TABLE mssql_read")
     return list(RECORD_COLUMNS)

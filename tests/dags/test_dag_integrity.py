@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from compliance.notify import ALERTS_FILE, ComplianceAlertNotifier, append_alert, describe
-from compliance.schedule import report_month_for
+from compliance.delivery.alerts import ALERTS_FILE, ComplianceAlertNotifier, append_alert, describe
+from compliance.months import report_month_for
+from compliance.settings import SCHEDULE_TZ
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -155,7 +156,7 @@ def test_monthly_schedule_intervals_give_previous_month(dagbag, run_at, interval
     got = timetable.infer_manual_data_interval(run_after=pendulum.instance(run_at))
     assert (got.start, got.end) == interval
     assert got.end.utcoffset() == interval[1].utcoffset()  # 06:00 local, whatever the offset
-    assert report_month_for(got.start, got.end, run_at, "") == month
+    assert report_month_for(got.start, got.end, run_at, "", SCHEDULE_TZ) == month
 
 
 def test_monthly_schedule_next_run_after_start_of_march(dagbag):

@@ -9,14 +9,15 @@ from compliance import warehouse
 from compliance.config import warehouse_path
 from compliance.contract import LANDING_TABLES
 from compliance.errors import ComplianceError
+from compliance.months import month_bounds
 from compliance.quality.validate import (
     VALUE_SET_TYPES,
     build_expectations,
     load_suite,
     load_suites,
-    month_bounds,
     validate_month,
 )
+from support import PACK_TZ
 
 # March 2026 in America/New_York is [2026-03-01 05:00 UTC, 2026-04-01 04:00 UTC) (DST on Mar 8).
 ACCESS = """
@@ -114,7 +115,7 @@ def home(tmp_path):
 
 
 def test_month_rows_are_exact_and_rerun_is_identical(home):
-    summary = validate_month(home, "2026-03")
+    summary = validate_month(home, "2026-03", tz=PACK_TZ)
 
     assert (summary["month"], summary["blocking_failures"], summary["warnings"]) == ("2026-03", 2, 2)
     failures = {("access_events", "event_id_not_null"): 1,
@@ -136,7 +137,7 @@ def test_month_rows_are_exact_and_rerun_is_identical(home):
 
     with warehouse.connect(home, read_only=True) as con:
         before = warehouse.table_checksums(con)
-    again = validate_month(home, "2026-03")
+    again = validate_month(home, "2026-03", tz=PACK_TZ)
     with warehouse.connect(home, read_only=True) as con:
         after = warehouse.table_checksums(con)
     assert after == before and stored(home) == rows
@@ -144,10 +145,10 @@ def test_month_rows_are_exact_and_rerun_is_identical(home):
 
 
 def test_months_are_local_and_replace_only_their_own_rows(home):
-    validate_month(home, "2026-03")
+    validate_month(home, "2026-03", tz=PACK_TZ)
     march = stored(home, "2026-03")
-    feb = validate_month(home, "2026-02")
-    apr = validate_month(home, "2026-04")
+    feb = validate_month(home, "2026-02", tz=PACK_TZ)
+    apr = validate_month(home, "2026-04", tz=PACK_TZ)
     assert stored(home, "2026-03") == march
     # e0 (Feb 28 23:59:59 ET) and e6 (Apr 1 00:00 EDT) fall outside March, each in its own month
     assert (feb["blocking_failures"], feb["warnings"]) == (0, 1)
@@ -157,7 +158,7 @@ def test_months_are_local_and_replace_only_their_own_rows(home):
 
 
 def test_empty_month_is_validated_and_recorded(home):
-    summary = validate_month(home, "2025-01")
+    summary = validate_month(home, "2025-01", tz=PACK_TZ)
     assert (summary["blocking_failures"], summary["warnings"]) == (0, 0)
     assert of_access_and_detainers(stored(home, "2025-01")) == expected_rows("2025-01", 0, 0, {})
 
@@ -165,7 +166,7 @@ def test_empty_month_is_validated_and_recorded(home):
 def test_row_without_main_timestamp_blocks_every_month(home):
     with warehouse.connect(home) as con:
         con.execute("INSERT INTO access_events (event_id, event_ts, account_id) VALUES ('x', NULL, 'a')")
-    summary = validate_month(home, "2025-01")
+    summary = validate_month(home, "2025-01", tz=PACK_TZ)
     assert summary["blocking_failures"] == 1
     [row] = [r for r in summary["results"]
              if (r["table_name"], r["expectation"]) == ("access_events", "event_ts_not_null")]
@@ -175,30 +176,21 @@ def test_row_without_main_timestamp_blocks_every_month(home):
 def test_result_without_observed_value_raises_and_records_nothing(home, monkeypatch):
     from compliance.quality import gx_duckdb
 
-    validate_month(home, "2026-03")
+    validate_month(home, "2026-03", tz=PACK_TZ)
     rows = stored(home)
     monkeypatch.setattr(gx_duckdb, "install_workaround", lambda: None)  # GX as shipped
     gx_duckdb.remove_workaround()
     with pytest.raises(ComplianceError, match="could not compute"):
-        validate_month(home, "2026-03")
+        validate_month(home, "2026-03", tz=PACK_TZ)
     assert stored(home) == rows
 
 
 def test_bad_month_and_missing_warehouse(tmp_path):
     with pytest.raises(ComplianceError, match="YYYY-MM"):
-        validate_month(tmp_path, "2026-13")
+        validate_month(tmp_path, "2026-13", tz=PACK_TZ)
     with pytest.raises(ComplianceError, match="no warehouse yet"):
-        validate_month(tmp_path, "2026-03")
+        validate_month(tmp_path, "2026-03", tz=PACK_TZ)
     assert not warehouse_path(tmp_path).exists()
-
-
-def test_month_bounds_are_new_york_midnights():
-    start, end = month_bounds("2026-03")
-    assert (start.isoformat(), end.isoformat()) == ("2026-03-01T00:00:00-05:00",
-                                                    "2026-04-01T00:00:00-04:00")
-    start, end = month_bounds("2026-12")
-    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00-05:00",
-                                                    "2027-01-01T00:00:00-05:00")
 
 
 # ------------------------------------------------------------------------------------ suites
@@ -260,15 +252,15 @@ def test_timing_one_million_access_events(tmp_path, capsys):
         con.execute("""
             INSERT INTO accounts (account_id, agency, agency_kind, access_start)
             SELECT 'acct' || i, 'Police', 'city', DATE '2020-01-01' FROM generate_series(0, 499) AS s(i)""")
-    validate_month(tmp_path, "2026-02")  # warm: GX imported, first-use caches filled
+    validate_month(tmp_path, "2026-02", tz=PACK_TZ)  # warm: GX imported, first-use caches filled
 
     started = time.perf_counter()
-    summary = validate_month(tmp_path, "2026-03")
+    summary = validate_month(tmp_path, "2026-03", tz=PACK_TZ)
     validate_s = time.perf_counter() - started
 
     started = time.perf_counter()
     con = duckdb.connect(str(warehouse_path(tmp_path)), read_only=True)
-    start, end = month_bounds("2026-03")
+    start, end = month_bounds("2026-03", PACK_TZ)
     [(count,)] = con.execute("SELECT count(*) FROM access_events WHERE event_ts >= ? AND event_ts < ?",
                              [start, end]).fetchall()
     con.close()

@@ -11,6 +11,7 @@ from compliance.contract import ID_COLUMN, LANDING_TABLES, MAIN_TIMESTAMP
 from compliance.errors import ComplianceError
 from compliance.quality.validate import VALUE_SET_TYPES, build_expectations, load_suites, validate_month
 from compliance.synth import generate
+from support import PACK_TZ
 
 REFERENTIAL = {"booking_is_booked", "person_is_known", "account_is_known_or_mapped", "account_is_registered"}
 
@@ -73,7 +74,7 @@ INSERT INTO access_events (event_id, event_ts, account_id, source, action, outco
 def test_each_check_catches_exactly_its_rows(tmp_path):
     with warehouse.connect(tmp_path) as con:
         con.execute(BROKEN)
-    summary = validate_month(tmp_path, "2026-03")
+    summary = validate_month(tmp_path, "2026-03", tz=PACK_TZ)
     failed = {(r["suite"], r["expectation"]): (r["blocking"], r["observed"])
               for r in summary["results"] if not r["success"]}
     assert failed == {
@@ -112,7 +113,7 @@ def test_generated_month_passes_every_blocking_check(tmp_path):
     landing = tmp_path / "landing"
     generate(landing, "2016-02", "2016-02", 2)
     pipeline.ingest_landing(tmp_path / "home", landing)
-    summary = validate_month(tmp_path / "home", "2016-02")
+    summary = validate_month(tmp_path / "home", "2016-02", tz=PACK_TZ)
     assert summary["blocking_failures"] == 0
     warned = {(r["suite"], r["expectation"]) for r in summary["results"] if not r["success"]}
     # Only what the generator plants for the rules: an unregistered account, odd dispositions.
@@ -130,7 +131,7 @@ def test_a_check_gx_cannot_compute_is_an_error_and_records_nothing(tmp_path):
     with warehouse.connect(tmp_path / "home") as con:
         con.execute("INSERT INTO detainers (detainer_id, received_at) VALUES ('d1', '2026-03-05 12:00:00+00')")
     with pytest.raises(ComplianceError, match=r"GX could not compute an expectation \(detainers.broken, month 2026-03\)"):
-        validate_month(tmp_path / "home", "2026-03", expectations_dir=suites)
+        validate_month(tmp_path / "home", "2026-03", tz=PACK_TZ, expectations_dir=suites)
     with warehouse.connect(tmp_path / "home", read_only=True) as con:
         assert con.execute("SELECT count(*) FROM validation_runs").fetchall() == [(0,)]
 

@@ -1,9 +1,10 @@
 """The reports as a reader sees them: HTML in headless Chromium, PDFs through pdftoppm."""
 from __future__ import annotations
 
-from compliance.reports import look
-from compliance.reports.pdf import write_pdf
+import look
 from support import require_binary
+
+from compliance.reports.pdf import write_pdf
 
 
 def test_generated_reports_look_right(generated, tmp_path):

@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from compliance.policy.charges import classify_charges
+from compliance.rules.charges import classify_charges
 from compliance.policy.pack import PolicyPack, load_pack
 
 

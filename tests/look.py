@@ -1,8 +1,9 @@
 """Looking at the reports as a reader would: the HTML in headless Chromium, the PDFs through
 pdftoppm. Finds horizontal overflow, blank pages, content outside the page, missing charts and any
-network fetch. Used by `make look` (screenshots to inspect) and by tests/reports/test_look.py.
+network fetch. A developer's tool, not part of the product: used by `make look` (screenshots to
+inspect) and by tests/reports/test_look.py.
 
-    python -m compliance.reports.look --out DIR [--reports VERSION_DIR]
+    python tests/look.py --out DIR [--reports VERSION_DIR]
 
 Without --reports it builds a sample first: 13 generated months in DIR/home, reporting the last.
 Needs Debian's `chromium` and `poppler-utils` (no browser download).
@@ -158,7 +159,7 @@ def _sample(home: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m compliance.reports.look", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python tests/look.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="folder for screenshots and page images")
     parser.add_argument("--reports", help="a report version folder (default: build a sample in OUT/home)")
     args = parser.parse_args(argv)

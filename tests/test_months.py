@@ -1,4 +1,4 @@
-"""Which month the monthly DAG reports on (`compliance.schedule.report_month_for`).
+"""Month helpers, and which month the monthly DAG reports on (`compliance.months`).
 
 The intervals below are the ones Airflow's CronDataIntervalTimetable("0 6 1 * *",
 America/New_York) produces; tests/dags/test_dag_integrity.py checks them against the real
@@ -12,18 +12,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from compliance import months
 from compliance.errors import ComplianceError
-from compliance.months import previous_month
-from compliance.schedule import (
-    MONTH_PARAM_PATTERN,
-    month_before,
-    month_of,
-    report_month_for,
-    resolve_locations,
-)
+from compliance.months import MONTH_PARAM_PATTERN, month_containing, previous_month
 
-NY = ZoneInfo("America/New_York")
+SCHEDULE_TZ = "America/New_York"
+
+NY = ZoneInfo(SCHEDULE_TZ)
 UTC = timezone.utc
+
+
+def report_month_for(start, end, logical, param, tz=SCHEDULE_TZ):
+    return months.report_month_for(start, end, logical, param, tz)
 
 
 def ny(*args) -> datetime:
@@ -85,7 +85,7 @@ def test_manual_run_without_interval_reports_previous_month(logical, expected):
     assert report_month_for(logical, logical, logical, "") == expected       # zero-length interval
     assert report_month_for(None, None, logical, "") == expected             # no interval at all
     assert report_month_for(logical, None, logical, None) == expected        # half an interval
-    assert month_before(logical) == expected == previous_month(logical)
+    assert previous_month(month_containing(logical, SCHEDULE_TZ)) == expected
 
 
 def test_zero_length_interval_is_not_the_interval_month():
@@ -127,7 +127,7 @@ def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         report_month_for(None, None, datetime(2026, 3, 1), "")
     with pytest.raises(ValueError, match="timezone-aware"):
-        month_of(datetime(2026, 3, 1))
+        month_containing(datetime(2026, 3, 1), SCHEDULE_TZ)
 
 
 def test_nothing_to_go_on_is_an_error():
@@ -135,34 +135,29 @@ def test_nothing_to_go_on_is_an_error():
         report_month_for(None, None, None, "")
 
 
-# --- where a run finds its files ------------------------------------------------------------------
+# --- the month helpers ----------------------------------------------------------------------------
 
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    # Variable.get may import Airflow: keep it off any real AIRFLOW_HOME.
-    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow-home"))
-    for name in ("COMPLIANCE_HOME", "COMPLIANCE_LANDING", "COMPLIANCE_POLICY",
-                 "AIRFLOW_VAR_COMPLIANCE_HOME", "AIRFLOW_VAR_COMPLIANCE_LANDING",
-                 "AIRFLOW_VAR_COMPLIANCE_POLICY"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
+def test_previous_and_next_month_cross_the_year():
+    assert months.previous_month("2026-01") == "2025-12"
+    assert months.next_month("2025-12") == "2026-01"
+    assert months.previous_month(months.next_month("2018-08")) == "2018-08"
 
 
-def test_locations_from_environment(clean_env, tmp_path):
-    clean_env.setenv("COMPLIANCE_HOME", str(tmp_path / "home"))
-    clean_env.setenv("COMPLIANCE_LANDING", str(tmp_path / "landing"))
-    where = resolve_locations()
-    assert where.home == tmp_path / "home"
-    assert where.landing == tmp_path / "landing"
-    assert where.policy is None
+def test_trailing_months_end_with_the_month():
+    assert months.trailing_months("2018-02", 3) == ["2017-12", "2018-01", "2018-02"]
+    assert months.month_range("2017-12", "2018-02") == months.trailing_months("2018-02", 3)
 
 
-def test_airflow_variable_wins_over_environment(clean_env, tmp_path):
-    # AIRFLOW_VAR_<NAME> is Airflow's environment-variable secrets backend for Variable <name>.
-    clean_env.setenv("COMPLIANCE_HOME", str(tmp_path / "env-home"))
-    clean_env.setenv("AIRFLOW_VAR_COMPLIANCE_HOME", str(tmp_path / "variable-home"))
-    clean_env.setenv("COMPLIANCE_POLICY", "   ")
-    where = resolve_locations()
-    assert where.home == tmp_path / "variable-home"
-    assert where.landing is None
-    assert where.policy is None
+def test_month_days_and_bounds_are_local():
+    assert len(months.month_days("2024-02")) == 29
+    start, end = months.month_bounds("2026-03", SCHEDULE_TZ)
+    assert (start.isoformat(), end.isoformat()) == ("2026-03-01T00:00:00-05:00", "2026-04-01T00:00:00-04:00")
+    start, end = months.month_bounds("2026-12", SCHEDULE_TZ)
+    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00-05:00", "2027-01-01T00:00:00-05:00")
+
+
+@pytest.mark.parametrize("bad", ["2016-13", "2016-2", "", "2016-02-01"])
+def test_month_helpers_refuse_what_is_not_a_month(bad):
+    with pytest.raises(ComplianceError):
+        months.previous_month(bad)
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
+from compliance import queries
 from compliance.months import month_bounds
 from compliance.policy.pack import PolicyPack
 from compliance.quality.reconcile import batch_discrepancies
@@ -15,11 +16,9 @@ DAILY_SHARE = 0.8  # a source with rows on at least this share of the month's da
 def quality_section(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack) -> dict:
     """JSON-ready data for the report's data-quality block (works on a read-only connection whose
     rule views are installed: coverage_days and coverage_gaps among them)."""
-    from compliance.reports.collect import query
-
     start, end = month_bounds(month, pack.timezone)
     params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone}
-    cells = query(con, "quality_coverage_days", params)
+    cells = queries.rows(con, "reports/quality_coverage_days", params)
     sources = list(dict.fromkeys((c["table_name"], c["source"]) for c in cells))
     days = list(dict.fromkeys(c["day"] for c in cells))
     counts = {(c["table_name"], c["source"], c["day"]): c["rows_received"] for c in cells}
@@ -29,12 +28,12 @@ def quality_section(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack
              if sum(counts[(*source, day)] > 0 for day in days) >= DAILY_SHARE * len(days)}
     missing = [(source, day) for source in sorted(daily) for day in days if counts[(*source, day)] == 0]
     return {
-        "failures": query(con, "quality_failures", params),
+        "failures": queries.rows(con, "reports/quality_failures", params),
         "sources": [{"table_name": t, "source": s} for t, s in sources],
         "days": [{"day": day, "cells": [{"rows": counts[(*source, day)], "missing": (source, day) in missing}
                                         for source in sources]} for day in days],
         "missing_days": [{"table_name": t, "source": s, "day": day} for (t, s), day in missing],
-        "gaps": query(con, "quality_gaps", params),
-        "late_files": query(con, "quality_late_files", params),
+        "gaps": queries.rows(con, "reports/quality_gaps", params),
+        "late_files": queries.rows(con, "reports/quality_late_files", params),
         "discrepancies": batch_discrepancies(con),
     }

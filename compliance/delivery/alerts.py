@@ -92,7 +92,7 @@ class ComplianceAlertNotifier(BaseNotifier):
 
     def _home(self) -> Path:
         from compliance.config import resolve_home
-        from compliance.schedule import resolve_locations
+        from compliance.settings import resolve_locations
 
         return resolve_home(self.home or resolve_locations().home)
 

@@ -1,8 +1,7 @@
 """The report names the accounts the volume-spike rule could not judge for lack of history."""
-from compliance import warehouse
+from compliance import queries, warehouse
 from compliance.months import month_bounds
 from compliance.policy.pack import load_pack
-from compliance.reports.collect import query
 from compliance.rules.engine import install_views, load_sample
 
 
@@ -23,7 +22,7 @@ def test_days_without_a_baseline_are_listed_with_their_lookups():
     })
     install_views(con, pack)
     start, end = month_bounds("2020-05", pack.timezone)
-    rows = query(con, "volume_unjudged", {"month_start": start, "month_end": end})
+    rows = queries.rows(con, "reports/volume_unjudged", {"month_start": start, "month_end": end})
     con.close()
     assert [(r["account_id"], r["days_unjudged"], str(r["first_day"]), r["lookups"]) for r in rows] == [
         ("new", 3, "2020-05-11", 3)]

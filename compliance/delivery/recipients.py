@@ -1,6 +1,6 @@
 """Who receives the monthly e-mails and through which SMTP connection, resolved when a task runs.
 
-Cheap to import (standard library and `compliance.schedule` only): the monthly DAG's delivery task
+Cheap to import (standard library and `compliance.settings` only): the monthly DAG's delivery task
 calls `resolve_delivery()` and hands the plain values to `compliance.pipeline.deliver`.
 
 | Airflow Variable | environment default | meaning |
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from compliance.schedule import setting
+from compliance.settings import setting
 
 DEFAULT_SMTP_CONN_ID = "smtp_default"
 
