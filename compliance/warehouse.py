@@ -21,7 +21,8 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            # DuckDB allows one writer process per file and no reader beside it (STACK_NOTES).
+            # DuckDB allows one writer process per file and no reader beside it
+            # (docs/architecture.md, "Concurrency").
             if "lock" not in str(exc).lower():
                 raise ComplianceError(f"cannot open warehouse: {exc}", path=str(path)) from None
             if time.monotonic() >= deadline:

@@ -32,11 +32,11 @@ See `docs/operations.md`.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
 
+from compliance.dag_defaults import RUNS, task_defaults
 from compliance.delivery.alerts import ComplianceAlertNotifier
 from compliance.settings import SCHEDULE_TZ, WAREHOUSE_POOL
 
@@ -44,25 +44,12 @@ LIVE_AUDIT_CONNECTION = "compliance_pars_audit"
 # Connection extras passed on to libpq as they are.
 LIBPQ_EXTRAS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name")
 
-default_args = {
-    "owner": "compliance",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=5),
-    "execution_timeout": timedelta(hours=2),
-    "on_failure_callback": ComplianceAlertNotifier(),
-}
-
 
 @dag(
     dag_id="compliance_daily_ingest",
     schedule=CronDataIntervalTimetable("30 5 * * *", timezone=SCHEDULE_TZ),
-    # Far back on purpose: a run whose logical date is before start_date is created with no tasks
-    # and still "succeeds" (seen with `airflow dags test`). catchup=False keeps the scheduler from
-    # creating the missed runs.
-    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(SCHEDULE_TZ)),
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args,
+    default_args=task_defaults(retry_delay=timedelta(minutes=5), execution_timeout=timedelta(hours=2)),
+    **RUNS,
     tags=["compliance", "ingest", "duckdb"],
     doc_md=__doc__,
 )

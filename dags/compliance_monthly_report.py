@@ -32,34 +32,21 @@ writes a `FAILED` line to `<home>/alerts.log`. See `docs/operations.md`.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
+from compliance.dag_defaults import RUNS, task_defaults
 from compliance.delivery.alerts import ComplianceAlertNotifier
 from compliance.months import MONTH_PARAM_PATTERN
 from compliance.settings import SCHEDULE_TZ, WAREHOUSE_POOL
-
-default_args = {
-    "owner": "compliance",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=10),
-    "execution_timeout": timedelta(hours=4),
-    "on_failure_callback": ComplianceAlertNotifier(),
-}
 
 
 @dag(
     dag_id="compliance_monthly_report",
     schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=SCHEDULE_TZ),
-    # Far back on purpose: a run whose logical date is before start_date is created with no tasks
-    # and still "succeeds" (seen with `airflow dags test`), so an old month could not be re-run by
-    # logical date. catchup=False keeps the scheduler from creating the missed runs.
-    start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(SCHEDULE_TZ)),
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args,
+    default_args=task_defaults(retry_delay=timedelta(minutes=10), execution_timeout=timedelta(hours=4)),
+    **RUNS,
     params={
         "month": Param(
             "",

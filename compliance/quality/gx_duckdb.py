@@ -4,8 +4,8 @@ This module is the ONE place that knows about the GX/DuckDB connection bug and i
 (see `install_workaround`). Everything else asks it for a datasource and checks every result
 with `observation`, which refuses a result that carries no observed value.
 
-GX is imported only inside functions: `import great_expectations` costs about 10 s (STACK_NOTES,
-"Import cost"), and the CLI and the Airflow DAG files import this package without validating.
+GX is imported only inside functions: `import great_expectations` costs about 10 s
+(docs/architecture.md, "Stack facts"), and the CLI and the Airflow DAG files import this package without validating.
 """
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def remove_workaround() -> None:
 # Context and datasource
 # --------------------------------------------------------------------------------------------
 def _quiet_gx() -> None:
-    # Nothing may leave the machine (STACK_NOTES, "Nothing may download at run time"): GX reads
+    # Nothing may leave the machine (docs/architecture.md, "Stack facts"): GX reads
     # this variable when it is imported, so set it before the first import.
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
@@ -179,7 +179,7 @@ def _add_datasource(context, db_path: Path, *, read_only: bool, name: str):
         except TestConnectionError as exc:
             message = str(exc)
             if "lock" in message.lower() and time.monotonic() < deadline:
-                time.sleep(0.5)  # another process holds the warehouse (STACK_NOTES, "DuckDB")
+                time.sleep(0.5)  # another process holds the warehouse (docs/architecture.md, "Concurrency")
                 continue
             if "lock" in message.lower():
                 raise ComplianceError("warehouse is in use by another process; retry when the "

@@ -15,7 +15,8 @@ Suite format (ours, reviewed in git; not GX's serialized suite), one file per su
 The suite's name is the file's stem. A suite checks the month's rows of its table (by the
 table's main timestamp) or, with "rows": "all", the whole table every month (registers such as
 accounts, and tables without a main timestamp). Only structural checks may block; allowed-value checks are
-warnings by rule (DESIGN.md: a value outside an allowed set is a finding, not a quality failure).
+warnings by rule (docs/data-contract.md, "Tables":
+a value outside an allowed set is a finding, not a quality failure).
 
 GX is imported only when a month is validated (see gx_duckdb); loading suites is cheap.
 """
@@ -118,7 +119,7 @@ def load_suite(path: Path) -> Suite:
         if blocking and kind in VALUE_SET_TYPES:
             raise ComplianceError(
                 "an allowed-value check cannot block: a value outside an allowed set is a "
-                "finding the rules judge, not a quality failure (DESIGN.md)", path=where, field=field)
+                "finding the rules judge, not a quality failure (docs/data-contract.md)", path=where, field=field)
         if not isinstance(why, str) or not why.strip():
             raise ComplianceError("why must say what the check protects", path=where, field=field)
         checks.append(Check(name, kind, kwargs, blocking, why.strip()))

@@ -1,4 +1,4 @@
-"""Statutory exports in the shapes of real reporting regimes (docs/reports.md, domain.md § 4).
+"""Statutory exports in the shapes of real reporting regimes (docs/reports.md, "Statutory exports").
 
 * Illinois TRUST Act, 5 ILCS 805/25: one row per detainer received, with (A) the date received,
   (B) the date and time criminal bail was posted, (C) released or transferred, (D) when, and

@@ -1,4 +1,4 @@
--- Canonical landing tables (DESIGN.md, "Landing tables"), bookkeeping and outputs.
+-- Canonical landing tables (docs/data-contract.md, "Tables"), bookkeeping and outputs.
 -- Every canonical row carries its provenance: batch_id and source_line (the physical line in the
 -- file where the record starts); columns a file carries beyond the contract are kept in `extra`.
 
@@ -54,7 +54,7 @@ CREATE TABLE validation_runs (
     success BOOLEAN, observed VARCHAR, details VARCHAR
 );
 
--- Flags (DESIGN.md, "Flags"); replaced per month on every evaluation.
+-- Flags (docs/data-contract.md, "Flags"); replaced per month on every evaluation.
 CREATE TABLE flags (
     flag_id VARCHAR, rule_id VARCHAR, rule_version VARCHAR, category VARCHAR, severity VARCHAR,
     month VARCHAR, subject_type VARCHAR, subject_id VARCHAR, account_id VARCHAR, person_id VARCHAR,

@@ -1,4 +1,4 @@
--- Late files and re-runs (docs/data-quality.md, "Late files").
+-- Late files and re-runs (docs/data-quality.md, "Late files and re-runs").
 -- A month counts as reported from its first report on; a file whose rows bear on a reported month
 -- arrived late: it is loaded like any other, listed in late_batches, and its months wait in
 -- rerun_needed until they are reported again.

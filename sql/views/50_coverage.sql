@@ -1,4 +1,4 @@
--- Coverage of the sources (docs/data-quality.md, "Coverage"): shared by the log_gap rule and the
+-- Coverage of the sources (docs/data-quality.md, "Coverage and log gaps"): shared by the log_gap rule and the
 -- report's data-quality section, which both install it with the other views.
 -- Rows per source and local day (access events by their `source`, other tables by table name).
 CREATE OR REPLACE TEMP VIEW coverage_days AS

@@ -149,7 +149,7 @@ def _core_timetable(dag):
      (datetime(2025, 12, 1, 6, tzinfo=NY), datetime(2026, 1, 1, 6, tzinfo=NY)), "2025-12"),
 ])
 def test_monthly_schedule_intervals_give_previous_month(dagbag, run_at, interval, month):
-    """The intervals tests/unit/test_schedule.py assumes are the ones Airflow really produces."""
+    """The intervals tests/test_months.py assumes are the ones Airflow really produces."""
     import pendulum
 
     timetable = _core_timetable(dagbag.dags["compliance_monthly_report"])
@@ -176,7 +176,8 @@ def test_monthly_schedule_next_run_after_start_of_march(dagbag):
 
 
 def test_parse_is_cheap_and_imports_nothing_heavy():
-    """Parsing both files must not pull in GX, pandas, DuckDB or the pipeline (STACK_NOTES)."""
+    """Parsing both files must not pull in GX, pandas, DuckDB or the pipeline (docs/architecture.md,
+    "Stack facts")."""
     probe = f"""
 import json, sys, time
 from airflow.dag_processing.dagbag import DagBag
@@ -207,7 +208,8 @@ print(json.dumps({{
 
 
 @pytest.mark.parametrize("path", sorted(DAGS_FOLDER.glob("*.py")) + [
-    REPO_ROOT / "compliance" / "notify.py", REPO_ROOT / "compliance" / "schedule.py"])
+    REPO_ROOT / "compliance" / name for name in (
+        "delivery/alerts.py", "settings.py", "months.py", "dag_defaults.py", "delivery/recipients.py")])
 def test_parse_time_modules_stay_thin(path):
     """Module-level imports: no pipeline, no heavy libraries, no ORM (Airflow 3 tasks have no DB)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
