@@ -50,7 +50,7 @@ DIALECT = "duckdb"
 # only engines whose dialect is "duckdb" are affected, so the patch changes nothing for any other
 # database. The persistent connection is closed by `duckdb_datasource` on exit.
 #
-# tests/unit/test_gx_duckdb.py is the canary: it fails as soon as GX computes observed values on
+# tests/quality/test_gx_duckdb.py is the canary: it fails as soon as GX computes observed values on
 # DuckDB WITHOUT this patch (then delete it), or stops computing them WITH it.
 # --------------------------------------------------------------------------------------------
 class _DuckDBDialect(str):
@@ -71,7 +71,7 @@ def _gx_engine_module():
         raise ComplianceError(
             "Great Expectations changed: sqlalchemy_execution_engine._PERSISTED_CONNECTION_DIALECTS "
             f"is gone, so the DuckDB workaround for {UPSTREAM_ISSUE} cannot be applied; run "
-            "tests/unit/test_gx_duckdb.py and revisit compliance/quality/gx_duckdb.py")
+            "tests/quality/test_gx_duckdb.py and revisit compliance/quality/gx_duckdb.py")
     return module
 
 
