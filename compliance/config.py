@@ -6,7 +6,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 SCHEMA_DIR = SQL_DIR / "schema"
 RULES_DIR = SQL_DIR / "rules"
-REPORT_SQL_DIR = SQL_DIR / "reports"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 POLICIES_DIR = REPO_ROOT / "policies"
 DEFAULT_POLICY = POLICIES_DIR / "philadelphia.yaml"
