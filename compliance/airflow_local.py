@@ -84,19 +84,21 @@ def prepare_airflow_home(airflow_home: Path) -> None:
 
 def run_monthly_dag(airflow_home: Path, compliance_home: Path, month: str | None,
                     policy: Path | None = None, *, logical_date: str | None = None,
+                    extra_env: dict[str, str] | None = None,
                     timeout: float = DAG_TIMEOUT) -> subprocess.CompletedProcess:
     """`airflow dags test compliance_monthly_report [logical_date] -c '{"month": ...}'`.
 
     `month=None` passes no conf, so the DAG derives the month from the data interval of
     `logical_date` (give one after the 1st, 06:00 ET, of the month following the one wanted).
+    `extra_env` adds Airflow connections or Variables (AIRFLOW_CONN_*, AIRFLOW_VAR_*).
     """
     args = ["dags", "test", "compliance_monthly_report"]
     if logical_date:
         args.append(logical_date)
     if month is not None:
         args += ["-c", json.dumps({"month": month})]
-    return airflow_cli(airflow_home, *args, timeout=timeout,
-                       env=airflow_env(airflow_home, compliance_home, policy=policy))
+    env = airflow_env(airflow_home, compliance_home, policy=policy) | (extra_env or {})
+    return airflow_cli(airflow_home, *args, timeout=timeout, env=env)
 
 
 def run_daily_dag(airflow_home: Path, compliance_home: Path, landing: Path,

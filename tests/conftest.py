@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from support import SMTP_CONN_ID, Inbox, free_port, smtp_connection
+
 # Nothing in the tests may phone home or read a user's Airflow.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -18,3 +20,33 @@ def compliance_cli():
         return subprocess.run([sys.executable, "-m", "compliance.cli", "--home", str(home), *args],
                               capture_output=True, text=True, timeout=timeout)
     return run
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    """A real SMTP server on a free loopback port, reachable as the Airflow connection SMTP_CONN_ID."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    monkeypatch.setenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", smtp_connection(inbox.port))
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory) -> Path:
+    """One AIRFLOW_HOME for every `airflow dags test` run of the session: a migrated SQLite metadata
+    DB (about 10 s to build) and the one-slot warehouse pool, checked as a deployment must have it."""
+    import json
+
+    from compliance.airflow_local import POOL, SETUP_TIMEOUT, airflow_cli, explain, prepare_airflow_home
+
+    home = tmp_path_factory.mktemp("airflow-home")
+    prepare_airflow_home(home)
+    proc = airflow_cli(home, "pools", "get", POOL, "--output", "json", timeout=SETUP_TIMEOUT)
+    assert proc.returncode == 0, explain(proc)
+    pools = json.loads(proc.stdout[proc.stdout.index("["):])
+    assert [(p["pool"], int(p["slots"])) for p in pools] == [(POOL, 1)]
+    return home

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from compliance import pipeline, warehouse
-from compliance.airflow_local import dag_results, explain, prepare_airflow_home, run_daily_dag, run_succeeded
+from compliance.airflow_local import dag_results, explain, run_daily_dag, run_succeeded
 from compliance.quality import late
 from compliance.quality.reconcile import batch_discrepancies
 from compliance.synth import generate
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 MONTH = "2016-02"
 
 
-def test_stale_and_late_sources_alert_through_the_notifier(tmp_path):
+def test_stale_and_late_sources_alert_through_the_notifier(tmp_path, airflow_home):
     landing = tmp_path / "landing"
     generate(landing, MONTH, MONTH, 1)
     # Arrests and charges stop arriving; the detainers were loaded and the month reported before.
@@ -27,8 +27,6 @@ def test_stale_and_late_sources_alert_through_the_notifier(tmp_path):
     with warehouse.connect(home) as con:
         late.record_report(con, MONTH)
 
-    airflow_home = tmp_path / "airflow"
-    prepare_airflow_home(airflow_home)
     proc = run_daily_dag(airflow_home, home, landing)
     assert run_succeeded(proc), explain(proc)
     [summary] = dag_results(proc)

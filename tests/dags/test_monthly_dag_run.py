@@ -7,9 +7,9 @@ What a user would type, as subprocesses with timeouts::
     airflow pools set compliance_warehouse 1 "DuckDB writer"
     COMPLIANCE_HOME=<home> airflow dags test compliance_monthly_report -c '{"month": "2016-02"}'
 
-`run_monthly_dag()` and the `airflow_home` fixture are meant for reuse, e.g. to compare the DAG's
-flags with `compliance flags --month` on the same COMPLIANCE_HOME (run them one after the other:
-DuckDB allows one process per warehouse file).
+`run_monthly_dag()` and the session's `airflow_home` fixture (tests/conftest.py) are meant for
+reuse, e.g. to compare the DAG's flags with `compliance flags --month` on the same
+COMPLIANCE_HOME (run them one after the other: DuckDB allows one process per warehouse file).
 
 Traps seen with Airflow 3.3.2 that shape this file:
 * `dags test` ignores pools (it runs tasks in-process without the scheduler), so a missing pool does
@@ -24,46 +24,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from compliance.airflow_local import (DAG_TIMEOUT, POOL, SETUP_TIMEOUT, airflow_cli, airflow_env,
-                                      dag_results, explain, run_daily_dag, run_monthly_dag,
-                                      run_succeeded)
+from compliance.airflow_local import (DAG_TIMEOUT, airflow_cli, airflow_env, dag_results, explain,
+                                      run_daily_dag, run_monthly_dag, run_succeeded)
+from support import SMTP_CONN_ID, attachments, smtp_connection
 
 pytestmark = pytest.mark.slow
 
 MONTH = "2016-02"
-TIMINGS: dict[str, float] = {}
-
 
 
 def assert_run_succeeded(proc: subprocess.CompletedProcess) -> None:
     assert run_succeeded(proc), explain(proc)
-
-
-@pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory) -> Path:
-    """A fresh AIRFLOW_HOME with a migrated SQLite metadata DB and the 1-slot warehouse pool."""
-    home = tmp_path_factory.mktemp("airflow-home")
-    started = time.perf_counter()
-    proc = airflow_cli(home, "db", "migrate", timeout=SETUP_TIMEOUT)
-    TIMINGS["airflow db migrate"] = time.perf_counter() - started
-    assert proc.returncode == 0, explain(proc)
-
-    started = time.perf_counter()
-    proc = airflow_cli(home, "pools", "set", POOL, "1", "DuckDB writer", timeout=SETUP_TIMEOUT)
-    TIMINGS["airflow pools set"] = time.perf_counter() - started
-    assert proc.returncode == 0, explain(proc)
-    proc = airflow_cli(home, "pools", "get", POOL, "--output", "json", timeout=SETUP_TIMEOUT)
-    assert proc.returncode == 0, explain(proc)
-    pools = json.loads(proc.stdout[proc.stdout.index("["):])
-    assert [(p["pool"], int(p["slots"])) for p in pools] == [(POOL, 1)]
-    yield home
-    print("\nAirflow timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in TIMINGS.items()))
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +63,16 @@ def compliance_home(tmp_path, landing) -> Path:
     return home
 
 
-def test_monthly_dag_with_month_param(airflow_home, compliance_home, landing, tmp_path, compliance_cli):
-    started = time.perf_counter()
-    proc = run_monthly_dag(airflow_home, compliance_home, MONTH)
-    TIMINGS["dags test monthly (month param)"] = time.perf_counter() - started
+def test_monthly_dag_with_month_param_reports_and_delivers(airflow_home, compliance_home, landing, tmp_path,
+                                                           compliance_cli, smtp_server):
+    """Recipients in Airflow Variables and the SMTP server in an Airflow connection, both through
+    the environment as a deployment could give them."""
+    proc = run_monthly_dag(airflow_home, compliance_home, MONTH, extra_env={
+        f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}": smtp_connection(smtp_server.port),
+        "AIRFLOW_VAR_COMPLIANCE_SMTP_CONN_ID": SMTP_CONN_ID,
+        "AIRFLOW_VAR_COMPLIANCE_COMMITTEE_RECIPIENTS": "chair@example.org, clerk@example.org",
+        "AIRFLOW_VAR_COMPLIANCE_IG_RECIPIENTS": "ig-staff@example.org",
+    })
     assert_run_succeeded(proc)
     results = dag_results(proc)
     assert len(results) == 1, explain(proc)
@@ -101,6 +82,17 @@ def test_monthly_dag_with_month_param(airflow_home, compliance_home, landing, tm
     assert Path(result["report"]).is_file()
     assert Path(result["report"]).resolve().is_relative_to(compliance_home.resolve())
     assert not (compliance_home / "alerts.log").exists()  # complete month, no failure: no alert
+
+    delivery = [json.loads(line.split("COMPLIANCE_DELIVERY ", 1)[1])
+                for line in (proc.stdout + proc.stderr).splitlines() if "COMPLIANCE_DELIVERY " in line]
+    assert delivery and delivery[0]["committee"] == "sent" and delivery[0]["ig_note"] == "sent", explain(proc)
+    [committee] = smtp_server.to("chair@example.org")
+    assert smtp_server.to("clerk@example.org") == [committee]
+    assert committee["Subject"] == f"Immigration data-sharing summary for February 2016 ({MONTH})"
+    pdf = attachments(committee)[f"committee-summary-{MONTH}.pdf"]
+    assert pdf == Path(result["reports"]["committee_pdf"]).read_bytes()
+    [note] = smtp_server.to("ig-staff@example.org")
+    assert note["Subject"].startswith(f"Compliance report {MONTH} {result['report_version']} ready")
 
     # The same month through the CLI, in a separate home, gives the very same flags.
     cli_home = tmp_path / "cli-home"
@@ -114,9 +106,7 @@ def test_monthly_dag_with_month_param(airflow_home, compliance_home, landing, tm
 
 def test_monthly_dag_derives_month_from_data_interval(airflow_home, compliance_home):
     # A run just after 2016-03-01 06:00 ET: Airflow infers the interval [Feb 1, Mar 1) 06:00 ET.
-    started = time.perf_counter()
     proc = run_monthly_dag(airflow_home, compliance_home, None, logical_date="2016-03-01T12:00:00+00:00")
-    TIMINGS["dags test monthly (from interval)"] = time.perf_counter() - started
     assert_run_succeeded(proc)
     assert [r["month"] for r in dag_results(proc)] == [MONTH], explain(proc)
 
@@ -132,9 +122,7 @@ def test_monthly_dag_rejects_bad_month(airflow_home, tmp_path):
 
 def test_daily_ingest_dag(airflow_home, landing, tmp_path):
     home = tmp_path / "daily-home"
-    started = time.perf_counter()
     proc = run_daily_dag(airflow_home, home, landing)
-    TIMINGS["dags test daily"] = time.perf_counter() - started
     assert_run_succeeded(proc)
     [summary] = dag_results(proc)
     assert summary["batches"] == len([p for p in landing.glob("*/*") if p.suffix in (".csv", ".jsonl")])

@@ -1,16 +1,11 @@
 """No identifier from the input reaches the committee: not its HTML, its PDF's text, nor its e-mail."""
 from __future__ import annotations
 
-import email
-import json
 import re
-import socket
-from email import policy
-
-import pytest
 
 from compliance import pipeline, warehouse
 from report_reading import pdf_text
+from support import SMTP_CONN_ID
 
 IDENTIFIER_COLUMNS = {
     "arrests": ("arrest_id", "person_id", "booking_id"),
@@ -54,34 +49,7 @@ def leaks(text: str, ids: set[str], names: set[str]) -> list[str]:
     return sorted(found)
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_COMPLIANCE_TEST_SMTP", json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "ig-reports@example.org",
-                  "retry_limit": 0, "timeout": 10}}))
-    yield inbox
-    controller.stop()
-
-
-def test_committee_outputs_carry_no_identifier(generated, smtp):
+def test_committee_outputs_carry_no_identifier(generated, smtp_server):
     with warehouse.connect(generated.home, read_only=True) as con:
         ids, names = identifiers(con)
     assert len(ids) > 10_000 and len(names) > 20  # the input really is full of identifiers
@@ -92,10 +60,9 @@ def test_committee_outputs_carry_no_identifier(generated, smtp):
     assert "Findings by kind" in pdf and leaks(pdf, ids, names) == []
 
     outcome = pipeline.deliver(generated.home, generated.month, committee_to=["committee@example.org"],
-                               ig_to=[], smtp_conn_id="compliance_test_smtp")
+                               ig_to=[], smtp_conn_id=SMTP_CONN_ID)
     assert outcome["committee"] == "sent"
-    [envelope] = smtp.messages
-    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    [message] = smtp_server.messages
     parts = [f"{key}: {value}" for key, value in message.items()]
     for part in message.walk():
         payload = part.get_payload(decode=True)
