@@ -14,6 +14,9 @@ from compliance.errors import ComplianceError
 FLAG_COLUMNS = ("flag_id", "rule_id", "rule_version", "category", "severity", "month", "subject_type",
                 "subject_id", "account_id", "person_id", "event_ts", "summary", "evidence")
 
+# Rows `compliance query` holds at a time: its output streams whatever the result's size.
+QUERY_BATCH_ROWS = 10_000
+
 
 def _home(args) -> Path:
     from compliance.config import resolve_home
@@ -217,22 +220,27 @@ def cmd_query(args) -> int:
     import duckdb
 
     from compliance.config import warehouse_path
+    from compliance.warehouse import connect_bounded
 
-    path = warehouse_path(_home(args))
+    home = _home(args)
+    path = warehouse_path(home)
     if not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
-    # The analyst's escape hatch reads the warehouse and nothing else: no files, network or extensions.
-    con = duckdb.connect(str(path), read_only=True, config={
-        "enable_external_access": False, "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False, "lock_configuration": True})
+    # The analyst's escape hatch reads the warehouse and nothing else: no files, network or
+    # extensions; its bounds are locked with the rest, and its rows stream out in batches.
+    con = connect_bounded(path, home, access_mode="READ_ONLY", autoinstall_known_extensions=False,
+                          autoload_known_extensions=False)
     try:
+        # Set after opening: DuckDB refuses a spill folder in a configuration without external access.
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
         cursor = con.execute(args.sql)
         if cursor.description is None:
             return 0
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([d[0] for d in cursor.description])
-        for row in cursor.fetchall():
-            writer.writerow([_text(v) for v in row])
+        while batch := cursor.fetchmany(QUERY_BATCH_ROWS):
+            writer.writerows([_text(v) for v in row] for row in batch)
     except duckdb.Error as exc:
         raise ComplianceError(f"query failed: {str(exc).splitlines()[0]}") from None
     finally:

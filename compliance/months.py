@@ -25,14 +25,15 @@ from zoneinfo import ZoneInfo
 
 from compliance.errors import ComplianceError
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only, the whole text: `$` alone would accept a trailing newline, `\d` any script's digits.
+MONTH_PATTERN = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 # The monthly DAG's `month` Param: empty (derive it) or YYYY-MM.
-MONTH_PARAM_PATTERN = r"^$|^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PARAM_PATTERN = r"^$|^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 def parse_month(text: str) -> tuple[int, int]:
     """(year, month) of ``YYYY-MM``; anything else is a ComplianceError."""
-    match = MONTH_PATTERN.match(text or "")
+    match = MONTH_PATTERN.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ComplianceError(f"month {text!r} is not YYYY-MM", field="month")
     return int(match.group(1)), int(match.group(2))

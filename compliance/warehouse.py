@@ -1,4 +1,11 @@
-"""The DuckDB warehouse: opening it safely, applying migrations, table checksums."""
+"""The DuckDB warehouse: opening it safely and within bounds, applying migrations, table checksums.
+
+Every connection gets the same resource bounds (docs/operations.md, "Memory and spill"): a memory
+limit (`COMPLIANCE_MEMORY_LIMIT`, default a quarter of the machine's memory, at most 2 GB), a spill
+folder inside the owner-only home (`COMPLIANCE_TEMP_DIR`, default `<home>/tmp`) and one thread per
+usable core. DuckDB's own default, 80% of RAM and no folder of ours, lets one large month take the
+machine down.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -13,13 +20,51 @@ from compliance.config import SCHEMA_DIR, resolve_home, warehouse_path
 from compliance.errors import ComplianceError
 
 LOCK_WAIT_SECONDS = float(os.environ.get("COMPLIANCE_LOCK_WAIT", "30"))
+DEFAULT_MEMORY_CAP = 2 * 1024**3
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def default_memory_limit() -> str:
+    """A quarter of physical memory, at most 2 GB: room for Python, the OS and a second process."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 4 * DEFAULT_MEMORY_CAP
+    return f"{min(physical // 4, DEFAULT_MEMORY_CAP) // 1024**2}MB"
+
+
+def resource_config(home: Path | None) -> dict[str, str | int]:
+    """DuckDB settings that bound a connection: memory limit, spill folder (created owner-only
+    under `home` unless COMPLIANCE_TEMP_DIR names one), threads."""
+    config: dict[str, str | int] = {
+        "memory_limit": os.environ.get("COMPLIANCE_MEMORY_LIMIT", "").strip() or default_memory_limit(),
+        "threads": usable_cores(),
+    }
+    chosen = os.environ.get("COMPLIANCE_TEMP_DIR", "").strip()
+    if chosen or home is not None:
+        folder = Path(chosen).expanduser() if chosen else Path(home) / "tmp"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        config["temp_directory"] = str(folder)
+    return config
+
+
+def connect_bounded(path: str | Path, home: Path | None, **config) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect` with the resource bounds; a bad COMPLIANCE_MEMORY_LIMIT is one clear line."""
+    try:
+        return duckdb.connect(str(path), config={**resource_config(home), **config})
+    except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
+        raise ComplianceError(f"cannot apply the warehouse's resource settings: {str(exc).splitlines()[0]}",
+                              field="COMPLIANCE_MEMORY_LIMIT") from None
 
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return connect_bounded(path, path.parent, access_mode="READ_ONLY" if read_only else "READ_WRITE")
         except duckdb.IOException as exc:
             # DuckDB allows one writer process per file and no reader beside it
             # (docs/architecture.md, "Concurrency").
@@ -77,7 +122,7 @@ def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 
 def memory() -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse with the full schema: for rule samples and unit tests."""
-    con = prepare(duckdb.connect(":memory:"))
+    con = prepare(connect_bounded(":memory:", None))
     migrate(con)
     return con
 

@@ -156,7 +156,7 @@ def test_month_days_and_bounds_are_local():
     assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00-05:00", "2027-01-01T00:00:00-05:00")
 
 
-@pytest.mark.parametrize("bad", ["2016-13", "2016-2", "", "2016-02-01"])
+@pytest.mark.parametrize("bad", ["2016-13", "2016-2", "", "2016-02-01", "2018-08\n", "\uff12\uff10\uff11\uff18-08", None])
 def test_month_helpers_refuse_what_is_not_a_month(bad):
     with pytest.raises(ComplianceError):
         months.previous_month(bad)

@@ -166,6 +166,8 @@ def duckdb_datasource(db_path: Path, *, read_only: bool = True, workaround: bool
 def _add_datasource(context, db_path: Path, *, read_only: bool, name: str):
     from great_expectations.datasource.fluent.interfaces import TestConnectionError
 
+    from compliance.warehouse import resource_config
+
     deadline = time.monotonic() + _lock_wait_seconds()
     while True:
         try:
@@ -174,7 +176,8 @@ def _add_datasource(context, db_path: Path, *, read_only: bool, name: str):
                 connection_string=f"duckdb:///{db_path}",
                 # Temporary tables would copy each batch; the batch query is inlined instead.
                 create_temp_table=False,
-                kwargs={"connect_args": {"read_only": read_only}},
+                kwargs={"connect_args": {"read_only": read_only,
+                                         "config": resource_config(Path(db_path).parent)}},
             )
         except TestConnectionError as exc:
             message = str(exc)
