@@ -11,9 +11,7 @@ from compliance import cli, warehouse
 from compliance.errors import ComplianceError
 from compliance.sources.formats import ingest
 from compliance.sources.mapping import clean_share, load_mapping, mapping_format
-from support import PACK_TZ
-
-from .conftest import write
+from support import PACK_TZ, write
 
 PA = """date,lift_reason,det_facility,city,state,detainer_type
 2012-02-03 00:00:00,Booked into Detention,"SOMEWHERE CNTY JAIL, PA",SOMEWHERE,PENNSYLVANIA,

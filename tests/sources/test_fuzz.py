@@ -18,9 +18,7 @@ from compliance.errors import ComplianceError
 from compliance.quality.reconcile import batch_discrepancies
 from compliance.sources.formats import ingest
 from compliance.sources.mapping import load_mapping, mapping_format
-from support import PACK_TZ
-
-from .conftest import DETAINER_HEADER
+from support import DETAINER_HEADER, PACK_TZ
 
 FUZZ = settings(max_examples=int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "40")), deadline=None,
                 database=None,

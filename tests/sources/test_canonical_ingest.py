@@ -8,10 +8,7 @@ from compliance import warehouse
 from compliance.errors import ComplianceError
 from compliance.sources.canonical import ingest_landing
 from compliance.sources.formats import ingest
-from support import PACK_TZ
-
-DETAINER_HEADER = ("detainer_id,person_id,booking_id,received_at,form_type,attachments,action,action_at,"
-                   "notice_sent_at,judicial_warrant_signed_by")
+from support import DETAINER_HEADER, PACK_TZ
 
 
 def write(path: Path, text: str, newline: str = "\n") -> Path:

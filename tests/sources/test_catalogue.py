@@ -18,9 +18,7 @@ from compliance.config import EXPECTATIONS_DIR, REPO_ROOT
 from compliance.errors import ComplianceError
 from compliance.sources.canonical import CANONICAL, stage_canonical
 from compliance.sources.formats import ingest
-from support import PACK_TZ
-
-from .conftest import ACCESS_HEADER, DETAINER_HEADER, write
+from support import ACCESS_HEADER, DETAINER_HEADER, PACK_TZ, write
 
 TS = "2016-03-04T10:00:00-05:00"
 
