@@ -3,7 +3,7 @@ the same file in the same run.
 
 The file is generated here: sessions of a PARS-like workload (connection, pgaudit records with
 multi-line, quoted and unicode statements, disconnection), 2,000 distinct statements. The baseline
-is read_csv of every column as text into a table; the adapter's time is a full `ingest_log`
+is read_csv of every column as text into a table; the adapter's time is a full `ingest`
 (staging, payload parsing, statement analysis, typing, checks, load) into a fresh warehouse.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 
 from compliance import warehouse
-from compliance.sources.canonical import MAX_LINE_SIZE
-from compliance.sources.formats import ingest_log
+from compliance.sources.formats import ingest
 from compliance.sources.pgaudit import CSVLOG_COLUMNS
+from compliance.sources.staging import MAX_LINE_SIZE
 
 RECORDS = 1_000_000
 LINES_PER_SESSION = 100
@@ -87,7 +87,7 @@ def run() -> dict:
 
         con = warehouse.memory()
         started = time.perf_counter()
-        result = ingest_log(con, path, "pgaudit-csvlog", "UTC")
+        result = ingest(con, path, "pgaudit-csvlog", "UTC")
         adapter = time.perf_counter() - started
         analysed = con.execute("SELECT count(*) FROM statement_analysis").fetchall()[0][0]
         con.close()

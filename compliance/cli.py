@@ -201,13 +201,13 @@ def _text(value) -> str:
 
 
 def _ingest_format(value: str) -> str:
-    """--format: a format of compliance/sources/formats.py, or mapping:NAME (mappings/NAME.yaml)."""
-    from compliance.sources.formats import FORMATS
+    """--format: a name of compliance/sources/formats.py (its mapping is read when it is used)."""
+    from compliance.sources.formats import format_usages, is_format_name
 
-    if value in FORMATS or (value.startswith("mapping:") and len(value) > len("mapping:")):
+    if is_format_name(value):
         return value
-    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(FORMATS)}, "
-                                     "mapping:NAME)")
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from "
+                                     f"{', '.join(name for name, _ in format_usages())})")
 
 
 def _json_default(value):
@@ -374,13 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="landing folder to write")
     p.set_defaults(func=cmd_generate)
 
-    from compliance.sources.formats import FORMATS
+    from compliance.sources.formats import format_usages
 
     p = sub.add_parser("ingest", help="load landing folders or files into the warehouse")
     p.add_argument("--format", default="canonical", type=_ingest_format,
                    help="input format (default canonical); " + "; ".join(
-                       f"{f.name}: {f.description}" for f in FORMATS.values()) + " (docs/log-formats.md); "
-                   "mapping:NAME: a real export read with mappings/NAME.yaml (docs/data-contract.md)")
+                       f"{name}: {description}" for name, description in format_usages())
+                   + "; database audit logs: docs/log-formats.md")
     p.add_argument("--source-tz", help="zone of timestamps that carry no offset (default: the pack's)")
     p.add_argument("--source-name", help="source of a database log's events and the `source` account_map "
                                          "matches (default: the format's name)")

@@ -1,4 +1,4 @@
-"""The landing-table contract of DESIGN.md: which columns must be present and which must be filled.
+"""The landing-table contract (docs/data-contract.md): which columns must be present and which must be filled.
 
 Column types come from the warehouse schema (sql/schema), so they are stated once.
 """
@@ -59,6 +59,12 @@ MAIN_TIMESTAMP = {
     "custody_events": "event_ts",
     "access_events": "event_ts",
 }
+
+# The columns of an access event every source can fill: the required ones, then the ones a
+# database audit log adds (docs/log-formats.md). A log adapter stages exactly these and its own
+# columns, which are kept in `extra`.
+ACCESS_EVENT_COLUMNS = LANDING_TABLES["access_events"][0] + (
+    "source", "source_action", "statement", "objects", "session_id")
 
 PROVENANCE_COLUMNS = ("extra", "batch_id", "source_line")
 

@@ -11,13 +11,11 @@ import uuid
 from pathlib import Path
 
 from compliance import warehouse
-from compliance.errors import ComplianceError
 from compliance.policy.pack import load_pack
 from compliance.quality import late
 from compliance.rules.engine import evaluate_month
 from compliance.sources.canonical import ingest_landing as _ingest_landing
-from compliance.sources.formats import ingest_log
-from compliance.sources.mapping import ingest_mapped, load_mapping
+from compliance.sources.formats import format_named, ingest
 
 
 def _log(con, run_id: str, step: str, month: str | None, started: dt.datetime, status: str,
@@ -58,18 +56,12 @@ def ingest_files(home: Path, paths: list[Path], policy_path: Path | None = None,
     by their folder's table; database audit logs load into access_events as source `source_name`
     (default: the format's name); `mapping:NAME` reads real exports with mappings/NAME.yaml."""
     pack = load_pack(policy_path)
-    mapping = load_mapping(format.removeprefix("mapping:")) if format.startswith("mapping:") else None
-    if mapping is not None and source_name:
-        raise ComplianceError("--source-name does not apply to a mapping: its source is mapping:NAME",
-                              field="source_name")
+    source_format = format_named(format)
     results = []
     with warehouse.connect(Path(home)) as con:
         for index, path in enumerate(paths, 1):
-            if mapping is not None:
-                result = ingest_mapped(con, Path(path), mapping, source_tz or pack.timezone)
-            else:
-                result = ingest_log(con, Path(path), format, source_tz or pack.timezone, source_name,
-                                    log_line_prefix)
+            result = ingest(con, Path(path), source_format, source_tz or pack.timezone, source_name,
+                            log_line_prefix)
             results.append(result)
             if progress:
                 progress(index, len(paths), result)

@@ -78,14 +78,6 @@ def install_views(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
         con.execute(script.read_text(encoding="utf-8"))
 
 
-def analyse_statements(con: duckdb.DuckDBPyConnection) -> None:
-    """Parse, once, the statements loaded without analysis (canonical files), as PostgreSQL;
-    database-log adapters analysed theirs in their own dialect when they were ingested."""
-    from compliance.sources.statements import stage_statements
-
-    stage_statements(con, "access_events", "postgres")
-
-
 def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, month: str, tz: str) -> list[tuple]:
     start, end = month_bounds(month, tz)
     try:
@@ -105,7 +97,6 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
                    rules: list[Rule] | None = None) -> int:
     """Replace the month's flags with what every rule finds now; return the number of flags."""
     rules = load_rules() if rules is None else rules
-    analyse_statements(con)
     install_views(con, pack)
     tz = pack.timezone
     flags = []
@@ -184,12 +175,15 @@ def load_sample(con: duckdb.DuckDBPyConnection, tables: dict) -> None:
 
 def sample_flags(rule: Rule, sample: dict, pack: PolicyPack) -> list[str]:
     """Subject ids the rule flags on one of its own samples, in an in-memory warehouse."""
+    from compliance.sources.canonical import CANONICAL
+    from compliance.sources.statements import stage_statements
     from compliance.warehouse import memory
 
     con = memory()
     try:
         load_sample(con, sample["tables"])
-        analyse_statements(con)
+        # Sample rows are canonical rows that skip ingest, where statements are analysed.
+        stage_statements(con, "access_events", CANONICAL.dialect)
         install_views(con, pack)
         return sorted(str(row[1]) for row in run_rule(con, rule, str(sample["month"]), pack.timezone))
     finally:

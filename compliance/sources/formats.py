@@ -1,68 +1,58 @@
-"""The input formats `compliance ingest --format` accepts, and how each is staged.
+"""The input formats `compliance ingest --format` accepts: one table, and the one way in.
 
-Every format ends in ingest_file (compliance/sources/canonical.py), which types, checks,
+A format is a `SourceFormat` (compliance/sources/adapter.py); `mapping:NAME` is the format built
+from mappings/NAME.yaml. Every format is loaded by compliance/sources/load.py, which types, checks,
 quarantines and records the batch the same way for all of them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import duckdb
 
 from compliance.errors import ComplianceError
 from compliance.sources import mariadb_audit, pgaudit, sqlserver_audit
-from compliance.sources.canonical import BatchResult, Stager, ingest_file, stage_canonical
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    description: str
-    table: str | None  # None: the file's folder names its table (canonical)
-    uses_prefix: bool = False
-
+from compliance.sources.adapter import SourceFormat, StageOptions
+from compliance.sources.canonical import CANONICAL
+from compliance.sources.load import BatchResult, load_file
+from compliance.sources.mapping import load_mapping, mapping_format
 
 FORMATS = {f.name: f for f in (
-    Format("canonical", "canonical CSV/JSONL landing files (docs/data-contract.md)", None),
-    Format("pgaudit-csvlog", "PostgreSQL csvlog with pgaudit records", "access_events"),
-    Format("pgaudit-stderr", "PostgreSQL stderr log with pgaudit records (see --log-line-prefix)",
-           "access_events", uses_prefix=True),
-    Format("mariadb-audit", "MariaDB server_audit file log", "access_events"),
-    Format("sqlserver-audit", "SQL Server Audit exported as CSV from sys.fn_get_audit_file", "access_events"),
-)}
+    CANONICAL, pgaudit.CSVLOG, pgaudit.STDERR, mariadb_audit.FORMAT, sqlserver_audit.FORMAT)}
+MAPPING_PREFIX = "mapping:"
+# How --format names a mapping, and what it reads; the mapping itself is read when it is used.
+MAPPING_USAGE = (MAPPING_PREFIX + "NAME", "a real export read with mappings/NAME.yaml (docs/data-contract.md)")
 
 
-def stager(name: str, source: str, log_line_prefix: str | None = None) -> Stager:
-    """The stage(con, path) function of a format, bound to its source name and options."""
+def format_named(name: str) -> SourceFormat:
+    """The format `name`: an entry of FORMATS, or mapping:NAME."""
+    if name.startswith(MAPPING_PREFIX):
+        return mapping_format(load_mapping(name.removeprefix(MAPPING_PREFIX)))
     if name not in FORMATS:
         raise ComplianceError(f"unknown format {name!r} (expected one of: {', '.join(FORMATS)})",
                               field="format")
-    if log_line_prefix is not None and not FORMATS[name].uses_prefix:
-        raise ComplianceError(f"--log-line-prefix applies to pgaudit-stderr only, not {name}",
+    return FORMATS[name]
+
+
+def is_format_name(name: str) -> bool:
+    """Whether `name` can name a format, without reading a mapping."""
+    return name in FORMATS or (name.startswith(MAPPING_PREFIX) and len(name) > len(MAPPING_PREFIX))
+
+
+def format_usages() -> list[tuple[str, str]]:
+    """(how --format names it, what it reads) for every format."""
+    return [(f.name, f.description) for f in FORMATS.values()] + [MAPPING_USAGE]
+
+
+def ingest(con: duckdb.DuckDBPyConnection, path: Path, fmt_or_name: SourceFormat | str, source_tz: str,
+           source_name: str | None = None, log_line_prefix: str | None = None) -> BatchResult:
+    """Load one file as one batch. `source_name` (default: the format's name) is the source of its
+    events and batch, and the `source` that account_map matches."""
+    fmt = format_named(fmt_or_name) if isinstance(fmt_or_name, str) else fmt_or_name
+    if source_name and fmt.source_name_refusal:
+        raise ComplianceError(fmt.source_name_refusal, field="source_name")
+    if log_line_prefix is not None and not fmt.takes_log_line_prefix:
+        prefixed = " and ".join(f.name for f in FORMATS.values() if f.takes_log_line_prefix)
+        raise ComplianceError(f"--log-line-prefix applies to {prefixed} only, not {fmt.name}",
                               field="log_line_prefix")
-    if name == "canonical":
-        return stage_canonical
-    if name == "pgaudit-csvlog":
-        return partial(pgaudit.stage_csvlog, source=source)
-    if name == "pgaudit-stderr":
-        return partial(pgaudit.stage_stderr, source=source,
-                       log_line_prefix=pgaudit.DEFAULT_LOG_LINE_PREFIX if log_line_prefix is None
-                       else log_line_prefix)
-    if name == "mariadb-audit":
-        return partial(mariadb_audit.stage, source=source)
-    return partial(sqlserver_audit.stage, source=source)
-
-
-def ingest_log(con: duckdb.DuckDBPyConnection, path: Path, name: str, source_tz: str,
-               source_name: str | None = None, log_line_prefix: str | None = None) -> BatchResult:
-    """Load one file of format `name` as one batch. `source_name` (default: the format's name)
-    is the source of its events and batch, and the `source` that account_map matches."""
-    if name == "canonical" and source_name:
-        raise ComplianceError("--source-name does not apply to canonical files: their rows name their source",
-                              field="source_name")
-    source = source_name or name
-    stage = stager(name, source, log_line_prefix)
-    return ingest_file(con, Path(path), table=FORMATS[name].table, source=source, source_tz=source_tz,
-                       stage=stage)
+    return load_file(con, Path(path), fmt, StageOptions(source_name or fmt.name, log_line_prefix), source_tz)

@@ -2,10 +2,10 @@
 
 The table has the canonical access_events columns. Each pull reads the events after the source's
 watermark, the (event_ts, event_id) of the last event loaded, in that order, a batch at a time:
-it copies a batch to a CSV file under the warehouse home (the batch's provenance), ingests the file
-like any canonical file, then moves the watermark. A run that fails before the watermark moves
-is repeated by the next one: the same start writes the same file, which is unchanged or replaces
-its own batch, so every event is loaded exactly once.
+it copies a batch to a CSV file under the warehouse home (the batch's provenance), loads the file
+like any canonical file (its statements analysed as PostgreSQL), then moves the watermark. A run
+that fails before the watermark moves is repeated by the next one: the same start writes the same
+file, which is unchanged or replaces its own batch, so every event is loaded exactly once.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import duckdb
 
 from compliance.contract import LANDING_TABLES
 from compliance.errors import ComplianceError
-from compliance.sources.canonical import BatchResult, ingest_file
-from compliance.sources.statements import stage_statements
+from compliance.sources.adapter import StageOptions
+from compliance.sources.canonical import CANONICAL
+from compliance.sources.load import BatchResult, load_file
 
-DIALECT = "postgres"
 DEFAULT_TABLE = "access_events"
 DEFAULT_SOURCE = "postgres-live"
 
@@ -36,6 +36,12 @@ def read_watermark(con: duckdb.DuckDBPyConnection, source: str) -> Watermark | N
     rows = con.execute("SELECT last_event_ts, last_event_id FROM pull_watermarks WHERE source = ?",
                        [source]).fetchall()
     return Watermark(*rows[0]) if rows else None
+
+
+def move_watermark(con: duckdb.DuckDBPyConnection, source: str, last: Watermark, batch_id: str) -> None:
+    """The next pull of `source` starts after `last`, the final event of the committed batch."""
+    con.execute("INSERT OR REPLACE INTO pull_watermarks VALUES (?, ?, ?, ?, current_timestamp)",
+                [source, last.event_ts, last.event_id, batch_id])
 
 
 def _table_columns(pg, table: str) -> list[str]:
@@ -122,13 +128,8 @@ def pull(con_factory, home: Path, dsn: str, table: str = DEFAULT_TABLE, source: 
         if not count:
             break
         with con_factory() as con:
-            result = ingest_file(con, out, "access_events", source=source, source_tz=source_tz)
-            con.execute("CREATE OR REPLACE TEMP TABLE pulled AS SELECT statement FROM access_events "
-                        "WHERE batch_id = ?", [result.batch_id])
-            stage_statements(con, "pulled", DIALECT)
-            con.execute("""INSERT OR REPLACE INTO pull_watermarks
-                           VALUES (?, ?, ?, ?, current_timestamp)""",
-                        [source, last.event_ts, last.event_id, result.batch_id])
+            result = load_file(con, out, CANONICAL, StageOptions(source), source_tz)
+            move_watermark(con, source, last, result.batch_id)
         results.append(result)
         if count < batch_size:
             break

@@ -2,8 +2,9 @@
 
 A mapping is `mappings/<name>.yaml` (docs/data-contract.md, "Mappings"); `compliance ingest
 --format mapping:NAME FILE...` reads each file with it. The mapping only renames, recodes and
-parses: the result goes through the same typing, quarantine and batch bookkeeping as a canonical
-file (`canonical.ingest_file`), so every source row is still loaded, quarantined or ignored.
+parses: a mapping is a format (`mapping_format`), so the result goes through the same typing,
+quarantine and batch bookkeeping as a canonical file (compliance/sources/load.py), and every
+source row is still loaded, quarantined or ignored.
 
     table: detainers
     description: ...
@@ -31,17 +32,11 @@ import duckdb
 import yaml
 
 from compliance.config import REPO_ROOT
-from compliance.contract import LANDING_TABLES
+from compliance.contract import LANDING_TABLES, PROVENANCE_COLUMNS
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
-from compliance.sources.canonical import (
-    PROVENANCE_COLUMNS,
-    BatchResult,
-    Stager,
-    ingest_file,
-    stage_delimited,
-    staged_name,
-)
+from compliance.sources.adapter import SourceFormat, StageOptions, Stager
+from compliance.sources.staging import stage_delimited, staged_name
 
 MAPPINGS_DIR = REPO_ROOT / "mappings"
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -217,11 +212,11 @@ def _rule_expr(rule: ColumnRule, header: list[str], mapping: Mapping, data_path:
     return expr
 
 
-def stager(mapping: Mapping) -> Stager:
-    """A stager for `canonical.ingest_file` that reads a file with this mapping."""
+def _stager(mapping: Mapping) -> Stager:
+    """The stager of a mapping's format: reads a file with this mapping."""
     rules = {rule.target: rule for rule in mapping.rules}
 
-    def stage(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    def stage(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
         header = stage_delimited(con, path, mapping.delimiter, mapping.quote)
         types = dict(con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
@@ -267,12 +262,18 @@ def stager(mapping: Mapping) -> Stager:
     return stage
 
 
-def ingest_mapped(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping,
-                  source_tz: str = "America/New_York") -> BatchResult:
-    """Load one export file with `mapping` (its own `timezone` wins over `source_tz`)."""
-    return ingest_file(con, Path(path), mapping.table, source=mapping.source,
-                       source_tz=mapping.timezone or source_tz, stage=stager(mapping),
-                       encoding=mapping.encoding)
+def mapping_format(mapping: Mapping) -> SourceFormat:
+    """The format `mapping:NAME`: its own table, encoding and `timezone` (which wins over --source-tz)."""
+    return SourceFormat(
+        name=mapping.source,
+        description=mapping.description,
+        table=mapping.table,
+        stage=_stager(mapping),
+        dialect="postgres",
+        encoding=mapping.encoding,
+        timezone=mapping.timezone,
+        source_name_refusal="--source-name does not apply to a mapping: its source is mapping:NAME",
+    )
 
 
 def clean_share(con: duckdb.DuckDBPyConnection, mapping: Mapping, batch_id: str) -> dict:

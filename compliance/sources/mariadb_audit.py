@@ -12,19 +12,27 @@ from pathlib import Path
 import duckdb
 
 from compliance import queries
-from compliance.sources.statements import stage_statements
+from compliance.contract import ACCESS_EVENT_COLUMNS
+from compliance.sources.adapter import SourceFormat, StageOptions
 
-DIALECT = "mysql"
-RECORD_COLUMNS = ("event_id", "event_ts", "account_id", "client_addr", "action", "subject_person_id",
-                  "search_terms", "case_number", "purpose_code", "result_count", "outcome", "sequence_no",
-                  "source", "source_action", "statement", "objects", "session_id",
-                  # kept per event in access_events.extra
-                  "database_name", "server_host", "query_id", "retcode", "connection_type", "record_kind",
-                  "statement_ref")
+# Staged beside the access-event columns: kept per event in access_events.extra.
+EXTRA_COLUMNS = ("database_name", "server_host", "query_id", "retcode", "connection_type", "record_kind",
+                 "statement_ref")
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> list[str]:
-    queries.execute(con, "sources/mariadb_audit_records", {"path": str(path), "source": source})
-    stage_statements(con, "mariadb_records", DIALECT)
-    queries.execute(con, "sources/mariadb_audit_raw_records", {"source": source})
-    return list(RECORD_COLUMNS)
+def stage(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
+    """One row per line in mariadb_records, whose statements are analysed before they become raw_records."""
+    queries.execute(con, "sources/mariadb_audit_records", {"path": str(path), "source": options.source})
+    return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]
+
+
+FORMAT = SourceFormat(
+    name="mariadb-audit",
+    description="MariaDB server_audit file log",
+    table="access_events",
+    stage=stage,
+    dialect="mysql",
+    extra_columns=EXTRA_COLUMNS,
+    statements_from="mariadb_records",
+    records_query="sources/mariadb_audit_raw_records",
+)

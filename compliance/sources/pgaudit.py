@@ -4,22 +4,24 @@ Both readers bring the log into one shape (`pg_log_entries`, sql/sources/pgaudit
 one query classifies the entries and splits pgaudit's payload (sql/sources/pgaudit_records.sql):
 every AUDIT record (one per relation with `pgaudit.log_relation`), connection authorised,
 disconnection, failed authentication and permission-denied errors become events; every other
-entry is ignored with a reason. Formats: docs/log-formats.md.
+entry is ignored with a reason. Once the loader has analysed their statements,
+sql/sources/pgaudit_raw_records.sql makes them records. Formats: docs/log-formats.md.
 """
 from __future__ import annotations
 
 import csv
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from compliance import queries
+from compliance.contract import ACCESS_EVENT_COLUMNS
 from compliance.errors import ComplianceError
-from compliance.sources.canonical import MAX_LINE_SIZE
-from compliance.sources.statements import stage_statements
+from compliance.sources.adapter import SourceFormat, StageOptions
+from compliance.sources.staging import MAX_LINE_SIZE
 
-DIALECT = "postgres"
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] "
 
 # csvlog columns: PostgreSQL 12 and earlier write 23, 13 adds backend_type, 14+ leader_pid and query_id.
@@ -69,12 +71,9 @@ ENTRY_FIELDS = ("log_time", "user_name", "database_name", "process_id", "connect
                 "error_severity", "message")
 _ESCAPE = re.compile(r"%(-?\d*)([a-zA-Z%])")
 
-# raw_records columns beyond the contract's: kept per event in access_events.extra.
+# Staged beside the access-event columns: kept per event in access_events.extra.
 EXTRA_COLUMNS = ("database_name", "application_name", "audit_type", "audit_class", "statement_id",
                  "substatement_id", "object_type", "object_name", "parameter")
-RECORD_COLUMNS = ("event_id", "event_ts", "account_id", "client_addr", "action", "subject_person_id",
-                  "search_terms", "case_number", "purpose_code", "result_count", "outcome", "sequence_no",
-                  "source", "source_action", "statement", "objects", "session_id") + EXTRA_COLUMNS
 
 
 def prefix_patterns(log_line_prefix: str) -> tuple[str, str, list[str]]:
@@ -128,17 +127,15 @@ def _csvlog_width(path: Path) -> int:
     return len(first)
 
 
-def _records(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
-    """pg_log_entries -> raw_records, analysing each new distinct statement once."""
+def _classify(con: duckdb.DuckDBPyConnection, options: StageOptions) -> list[str]:
+    """pg_log_entries -> pg_records, whose statements are analysed before they become raw_records."""
     queries.execute(con, "sources/pgaudit_records",
                 {"audit_pattern": AUDIT_PATTERN, "auth_failure_pattern": AUTH_FAILURE_PATTERN,
-                 "source": source})
-    stage_statements(con, "pg_records", DIALECT)
-    queries.execute(con, "sources/pgaudit_raw_records", {"source": source})
-    return list(RECORD_COLUMNS)
+                 "source": options.source})
+    return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]
 
 
-def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> list[str]:
+def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
     """Stage a csvlog file (23 to 26 columns, detected from its first record)."""
     width = _csvlog_width(Path(path))
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
@@ -146,13 +143,32 @@ def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> lis
                 {"path": str(path), "columns": {c: "VARCHAR" for c in CSVLOG_COLUMNS[:width]},
                  "max_line_size": MAX_LINE_SIZE})
     queries.execute(con, "sources/pgaudit_csvlog_entries")
-    return _records(con, source)
+    return _classify(con, options)
 
 
-def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, source: str,
-                 log_line_prefix: str = DEFAULT_LOG_LINE_PREFIX) -> list[str]:
-    """Stage a stderr log written with `log_line_prefix`."""
-    start, entry, names = prefix_patterns(log_line_prefix)
+def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
+    """Stage a stderr log written with `options.log_line_prefix` (default '%m [%p] ')."""
+    prefix = DEFAULT_LOG_LINE_PREFIX if options.log_line_prefix is None else options.log_line_prefix
+    start, entry, names = prefix_patterns(prefix)
     queries.execute(con, "sources/pgaudit_stderr_entries",
                 {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names})
-    return _records(con, source)
+    return _classify(con, options)
+
+
+CSVLOG = SourceFormat(
+    name="pgaudit-csvlog",
+    description="PostgreSQL csvlog with pgaudit records",
+    table="access_events",
+    stage=stage_csvlog,
+    dialect="postgres",
+    extra_columns=EXTRA_COLUMNS,
+    statements_from="pg_records",
+    records_query="sources/pgaudit_raw_records",
+)
+STDERR = replace(
+    CSVLOG,
+    name="pgaudit-stderr",
+    description="PostgreSQL stderr log with pgaudit records (see --log-line-prefix)",
+    stage=stage_stderr,
+    takes_log_line_prefix=True,
+)

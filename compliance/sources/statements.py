@@ -246,11 +246,12 @@ COLUMNS = ("statement_hash",) + tuple(f.name for f in fields(StatementFacts))
 
 def stage_statements(con: duckdb.DuckDBPyConnection, relation: str, dialect: str) -> str:
     """Hash each distinct statement of `relation` once (not once per row) into the temp table
-    `staged_statements(statement, statement_hash)`, analyse the new ones, and return its name."""
+    `staged_statements(statement, statement_hash)`, analyse the new ones in `dialect`, and return
+    its name. An empty text is no statement: it is loaded as NULL."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE staged_statements AS
         SELECT statement, statement_hash(statement) AS statement_hash
-        FROM (SELECT DISTINCT statement FROM {relation} WHERE statement IS NOT NULL)""")
+        FROM (SELECT DISTINCT statement FROM {relation} WHERE statement <> '')""")
     analyse_new(con, "staged_statements", dialect)
     return "staged_statements"
 

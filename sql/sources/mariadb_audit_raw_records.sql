@@ -1,5 +1,6 @@
--- server_audit records as ingest_file's raw_records. A QUERY's action comes from its statement's
--- analysis; a TABLE record's from its operation, refined by the statement it belongs to.
+-- server_audit records (mariadb_records) as the loader's raw_records, once their statements are
+-- analysed. A QUERY's action comes from its statement's analysis; a TABLE record's from its
+-- operation, refined by the statement it belongs to.
 CREATE OR REPLACE TEMP TABLE raw_records AS
 SELECT r.line_no, r.raw, r.state, NULL::VARCHAR AS reject_field, r.reject_reason, r.ignore_reason,
     r.event_id, r.event_ts, r.account_id, r.client_addr,

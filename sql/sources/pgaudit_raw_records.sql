@@ -1,5 +1,6 @@
--- The pgaudit records as ingest_file's raw_records: the payload's class and command decide the
--- action where they can; the statement's analysis (one per distinct statement) fills in the rest.
+-- The pgaudit records (pg_records) as the loader's raw_records, once their statements are analysed:
+-- the payload's class and command decide the action where they can; the statement's analysis (one
+-- per distinct statement) fills in the rest.
 CREATE OR REPLACE TEMP TABLE raw_records AS
 SELECT r.line_no, r.raw, r.state, r.reject_field, r.reject_reason, r.ignore_reason,
     r.event_id, r.event_ts, r.account_id, r.client_addr,

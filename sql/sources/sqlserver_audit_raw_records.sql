@@ -1,6 +1,7 @@
--- SQL Server Audit records exported as CSV from sys.fn_get_audit_file (staged as mssql_read, one
--- text column per header column, absent optional columns added empty) as ingest_file's raw_records.
--- event_time is UTC by definition; a value that carries an offset keeps it.
+-- SQL Server Audit records exported as CSV from sys.fn_get_audit_file (staged in raw_records, one
+-- text column per header column, absent optional columns added empty) as the loader's raw_records,
+-- once their statements are analysed. event_time is UTC by definition; a value that carries an
+-- offset keeps it.
 CREATE OR REPLACE TEMP TABLE raw_records AS
 WITH records AS (
     SELECT *,
@@ -10,7 +11,7 @@ WITH records AS (
         CASE WHEN file_name IS NOT NULL AND audit_file_offset IS NOT NULL
              THEN md5(concat_ws('|', file_name, audit_file_offset, sequence_number, event_time, action_id))[:16]
              ELSE md5(raw)[:16] END AS record_hash
-    FROM mssql_read),
+    FROM raw_records),
 identified AS (
     SELECT *,
         $source || ':' || record_hash ||

@@ -10,8 +10,7 @@ from compliance.errors import ComplianceError
 from compliance.policy.pack import PolicyPack, load_pack
 from compliance.quality import late
 from compliance.quality.freshness import freshness_windows, stale_tables
-
-from .conftest import DETAINER_HEADER, write
+from support import DETAINER_HEADER, write
 
 CUSTODY = "event_id,person_id,booking_id,event_type,event_ts\n"
 CHARGES = "charge_id,person_id,booking_id,statute,grade,description,disposition,disposition_date\n"

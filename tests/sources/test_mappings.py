@@ -9,9 +9,9 @@ import pytest
 
 from compliance import cli, warehouse
 from compliance.errors import ComplianceError
-from compliance.sources.mapping import clean_share, ingest_mapped, load_mapping
-
-from .conftest import write
+from compliance.sources.formats import ingest
+from compliance.sources.mapping import clean_share, load_mapping, mapping_format
+from support import PACK_TZ, write
 
 PA = """date,lift_reason,det_facility,city,state,detainer_type
 2012-02-03 00:00:00,Booked into Detention,"SOMEWHERE CNTY JAIL, PA",SOMEWHERE,PENNSYLVANIA,
@@ -55,7 +55,7 @@ def test_pierce_county_charges_map_from_a_gzip_named_csv(con, tmp_path):
     # The real file is pipe-delimited and gzip-compressed under a .csv name.
     path = write(tmp_path / "exports" / "allholds.csv", gzip.compress(PIERCE.encode()))
     mapping = load_mapping("pierce_county_charges")
-    result = ingest_mapped(con, path, mapping)
+    result = ingest(con, path, mapping_format(mapping), PACK_TZ)
     assert (result.rows_read, result.rows_loaded, result.table) == (3, 3, "charges")
     rows = con.execute("""SELECT charge_id, person_id, booking_id, statute, grade, description, disposition,
                                  CAST(disposition_date AS VARCHAR), extra ->> 'jurisdiction_cd'
@@ -71,7 +71,7 @@ def test_pierce_county_charges_map_from_a_gzip_named_csv(con, tmp_path):
 
 def test_clean_share_counts_values_outside_the_value_maps(con, tmp_path):
     mapping = load_mapping("pa_ice_detainers")
-    result = ingest_mapped(con, write(tmp_path / "pa.csv", PA), mapping)
+    result = ingest(con, write(tmp_path / "pa.csv", PA), mapping_format(mapping), PACK_TZ)
     # Row 2 has no form type; row 4 keeps "Transferred" as written: one clean row of three.
     assert clean_share(con, mapping, result.batch_id) == {
         "rows_read": 4, "rows_loaded": 3, "rows_clean": 1, "unmapped": {"form_type": 1, "action": 1}}
@@ -80,10 +80,10 @@ def test_clean_share_counts_values_outside_the_value_maps(con, tmp_path):
 def test_a_corrected_export_replaces_its_batch(con, tmp_path):
     mapping = load_mapping("pa_ice_detainers")
     path = write(tmp_path / "pa.csv", PA)
-    first = ingest_mapped(con, path, mapping)
-    assert ingest_mapped(con, path, mapping).status == "unchanged"
+    first = ingest(con, path, mapping_format(mapping), PACK_TZ)
+    assert ingest(con, path, mapping_format(mapping), PACK_TZ).status == "unchanged"
     write(path, PA.replace("2013-02-30", "2013-02-28"))
-    second = ingest_mapped(con, path, mapping)
+    second = ingest(con, path, mapping_format(mapping), PACK_TZ)
     assert (second.status, second.rows_loaded, second.rows_quarantined) == ("replaced", 4, 0)
     assert con.execute("SELECT batch_id FROM batches").fetchall() == [(second.batch_id,)] != [(first.batch_id,)]
     assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
@@ -103,7 +103,8 @@ columns:
   event_ts: {column: fecha}
 """)
     data = "id;persona;reserva;fecha;nota\nE1;P1;B1;04/03/2016 10:30;Peña\n".encode("latin-1")
-    result = ingest_mapped(con, write(tmp_path / "export.csv", data), load_mapping(str(mapping_path)))
+    result = ingest(con, write(tmp_path / "export.csv", data), mapping_format(load_mapping(str(mapping_path))),
+                    PACK_TZ)
     assert result.rows_loaded == 1
     assert con.execute("SELECT strftime(timezone('UTC', event_ts), '%Y-%m-%d %H:%M'), extra ->> 'nota' "
                        "FROM custody_events").fetchall() == [("2016-03-04 09:30", "Peña")]
@@ -130,7 +131,7 @@ def test_a_bad_mapping_is_one_error_naming_its_file_and_field(tmp_path, yaml_tex
 def test_a_source_column_the_export_lacks_is_one_error(con, tmp_path):
     path = write(tmp_path / "pa.csv", PA.replace("lift_reason", "reason"))
     with pytest.raises(ComplianceError) as error:
-        ingest_mapped(con, path, load_mapping("pa_ice_detainers"))
+        ingest(con, path, mapping_format(load_mapping("pa_ice_detainers")), PACK_TZ)
     assert str(error.value) == (f"{path}, line 1, field lift_reason: column 'lift_reason' read by mapping "
                                 "pa_ice_detainers (for action) is not in the header")
     assert con.execute("SELECT count(*) FROM batches").fetchall() == [(0,)]

@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 from compliance import warehouse
 from compliance.errors import ComplianceError
 from compliance.quality.reconcile import batch_discrepancies
-from compliance.sources.canonical import ingest_file
-from compliance.sources.mapping import ingest_mapped, load_mapping
-
-from .conftest import DETAINER_HEADER
+from compliance.sources.formats import ingest
+from compliance.sources.mapping import load_mapping, mapping_format
+from support import DETAINER_HEADER, PACK_TZ
 
 FUZZ = settings(max_examples=int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "40")), deadline=None,
                 database=None,
@@ -31,7 +30,7 @@ TEXT = st.text(alphabet=ALPHABET, max_size=12)
 TS = "2016-03-04T10:00:00-05:00"
 
 
-def ingest_text(content: bytes, name: str = "detainers/d.csv", **kwargs):
+def ingest_text(content: bytes, name: str = "detainers/d.csv"):
     """Ingest `content` as one file in a fresh warehouse; (result or error, connection)."""
     folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
     path = folder / name
@@ -39,7 +38,7 @@ def ingest_text(content: bytes, name: str = "detainers/d.csv", **kwargs):
     path.write_bytes(content)
     con = warehouse.memory()
     try:
-        return ingest_file(con, path, **kwargs), con
+        return ingest(con, path, "canonical", PACK_TZ), con
     except ComplianceError as exc:
         assert "\n" not in str(exc) and str(exc).startswith(str(path)), str(exc)
         return exc, con
@@ -156,7 +155,7 @@ def test_mapping_recodes_parses_or_quarantines(rows, tmp_path_factory):
     path = folder / "export.psv"
     path.write_text(text, encoding="utf-8")
     con = warehouse.memory()
-    result = ingest_mapped(con, path, mapping)
+    result = ingest(con, path, mapping_format(mapping), PACK_TZ)
     assert batch_discrepancies(con) == []
     assert result.rows_read == len(rows)
     for number, (what, when, note) in enumerate(rows, 2):

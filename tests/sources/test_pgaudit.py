@@ -9,7 +9,7 @@ import pytest
 
 from compliance import warehouse
 from compliance.errors import ComplianceError
-from compliance.sources.formats import ingest_log
+from compliance.sources.formats import ingest
 from compliance.sources.pgaudit import prefix_patterns
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audit_logs"
@@ -87,7 +87,7 @@ def test_csvlog_records_become_events_with_exact_statements(con, tmp_path):
                       state="28P01", tag="authentication", session="65e77a1c.a113"),
         csvlog_record(9, "checkpoint starting: time", user=None, tag=""),
     ]))
-    result = ingest_log(con, path, "pgaudit-csvlog", TZ, source_name="pars_db")
+    result = ingest(con, path, "pgaudit-csvlog", TZ, source_name="pars_db")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (10, 8, 0, 2)
     assert result.ignored_reasons == {"connection received": 1, "server process message": 1}
     assert events(con) == [
@@ -120,7 +120,7 @@ def test_csvlog_records_become_events_with_exact_statements(con, tmp_path):
 def test_csvlog_versions_23_to_26_columns(con, tmp_path, width):
     path = write(tmp_path / "postgresql.csv", csvlog_record(
         1, audit(1, "READ", "SELECT", "public.persons", "SELECT 1 FROM persons"), width=width))
-    result = ingest_log(con, path, "pgaudit-csvlog", TZ)
+    result = ingest(con, path, "pgaudit-csvlog", TZ)
     assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
     assert events(con, "event_id, statement") == [("pgaudit-csvlog:65e77a1b.a112:1", "SELECT 1 FROM persons")]
 
@@ -128,7 +128,7 @@ def test_csvlog_versions_23_to_26_columns(con, tmp_path, width):
 def test_csvlog_of_another_shape_is_one_clear_error(con, tmp_path):
     path = write(tmp_path / "x.csv", "a,b,c\n1,2,3\n")
     with pytest.raises(ComplianceError, match=r"line 1: not a PostgreSQL csvlog: the first record has 3 fields"):
-        ingest_log(con, path, "pgaudit-csvlog", TZ)
+        ingest(con, path, "pgaudit-csvlog", TZ)
 
 
 def test_csvlog_bad_records_are_quarantined_not_lost(con, tmp_path):
@@ -139,7 +139,7 @@ def test_csvlog_bad_records_are_quarantined_not_lost(con, tmp_path):
         csvlog_record(3, audit(3, "READ", "SELECT", "public.persons", "SELECT 3 FROM persons"),
                       when="not a time"),
     ]))
-    result = ingest_log(con, path, "pgaudit-csvlog", TZ)
+    result = ingest(con, path, "pgaudit-csvlog", TZ)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
     quarantined = con.execute("SELECT line_no, field, reason FROM quarantine ORDER BY line_no").fetchall()
     assert [(line, field) for line, field, _ in quarantined] == [(2, "message"), (3, None), (4, "event_ts")]
@@ -157,7 +157,7 @@ def test_csvlog_statement_once_and_rows_and_parameters(con, tmp_path):
         csvlog_record(2, audit(5, "READ", "SELECT", "public.arrests", "<previously logged>",
                                parameter="<previously logged>", audit_type="OBJECT", rows="1")),
     ]))
-    ingest_log(con, path, "pgaudit-csvlog", TZ)
+    ingest(con, path, "pgaudit-csvlog", TZ)
     assert events(con, "action, statement, result_count, extra ->> 'parameter'") == [
         ("update", "UPDATE persons SET note = $1 WHERE person_id = $2", 1, '"""x,y"",P7"'),
         ("search", "UPDATE persons SET note = $1 WHERE person_id = $2", 1, "<previously logged>"),
@@ -167,13 +167,13 @@ def test_csvlog_statement_once_and_rows_and_parameters(con, tmp_path):
 def test_reingesting_a_log_is_idempotent_and_ids_are_stable(con, tmp_path):
     lines = [csvlog_record(1, audit(1, "READ", "SELECT", "public.persons", "SELECT 1 FROM persons"))]
     path = write(tmp_path / "postgresql.csv", "".join(lines))
-    ingest_log(con, path, "pgaudit-csvlog", TZ)
+    ingest(con, path, "pgaudit-csvlog", TZ)
     before = warehouse.table_checksums(con)
-    assert ingest_log(con, path, "pgaudit-csvlog", TZ).status == "unchanged"
+    assert ingest(con, path, "pgaudit-csvlog", TZ).status == "unchanged"
     assert warehouse.table_checksums(con) == before
     # The log grows (PostgreSQL appends): the batch is replaced, the first event keeps its id.
     write(path, "".join(lines + [csvlog_record(2, audit(2, "READ", "SELECT", "public.arrests", "SELECT 2"))]))
-    assert ingest_log(con, path, "pgaudit-csvlog", TZ).status == "replaced"
+    assert ingest(con, path, "pgaudit-csvlog", TZ).status == "replaced"
     assert [r[0] for r in events(con)] == ["pgaudit-csvlog:65e77a1b.a112:1", "pgaudit-csvlog:65e77a1b.a112:2"]
 
 
@@ -196,7 +196,7 @@ STDERR_LINES = [
 
 def test_stderr_with_a_prefix_whose_application_name_has_spaces(con, tmp_path):
     path = write(tmp_path / "postgresql.log", "\n".join(STDERR_LINES) + "\n")
-    result = ingest_log(con, path, "pgaudit-stderr", TZ, log_line_prefix="%m [%p] %u@%d %a: ")
+    result = ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix="%m [%p] %u@%d %a: ")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 5, 0)
     assert result.ignored_reasons == {"detail of the entry above": 2, "server process message": 1}
     assert events(con, "action, outcome, account_id, statement, source_line") == [
@@ -212,8 +212,8 @@ def test_stderr_with_a_prefix_whose_application_name_has_spaces(con, tmp_path):
 
 def test_stderr_rds_style_prefix_fixture(con):
     # %t:%r:%u@%d:[%p]: as AWS RDS writes it; the file is our own fixture.
-    result = ingest_log(con, FIXTURES / "pgaudit_stderr_rds.log", "pgaudit-stderr", "UTC",
-                        log_line_prefix="%t:%r:%u@%d:[%p]:")
+    result = ingest(con, FIXTURES / "pgaudit_stderr_rds.log", "pgaudit-stderr", "UTC",
+                    log_line_prefix="%t:%r:%u@%d:[%p]:")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 4, 0)
     utc = dt.timezone.utc
     assert events(con, "event_ts, client_addr, account_id, action, objects") == [
@@ -228,7 +228,7 @@ def test_stderr_rds_style_prefix_fixture(con):
 
 def test_stderr_wrong_prefix_is_quarantined_with_a_hint(con, tmp_path):
     path = write(tmp_path / "postgresql.log", "\n".join(STDERR_LINES[:2]) + "\n")
-    result = ingest_log(con, path, "pgaudit-stderr", TZ, log_line_prefix="%t [%p] ")
+    result = ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix="%t [%p] ")
     assert (result.rows_loaded, result.rows_quarantined) == (0, 1)
     assert con.execute("SELECT reason FROM quarantine").fetchall() == [
         ("line before the first log entry (does the log_line_prefix match?)",)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from compliance import warehouse
-from compliance.sources.formats import ingest_log
+from compliance.sources.formats import ingest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audit_logs"
 # A statement as the client sent it, and as server_audit writes it (\b \t \n \f \r \' \\ escaped).
@@ -38,7 +38,7 @@ def con():
 def test_every_record_is_one_event_with_its_statement_unescaped(con, tmp_path):
     path = tmp_path / "server_audit.log"
     path.write_bytes(LOG.encode("utf-8"))
-    result = ingest_log(con, path, "mariadb-audit", "America/New_York", source_name="pars_mariadb")
+    result = ingest(con, path, "mariadb-audit", "America/New_York", source_name="pars_mariadb")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (11, 9, 1, 1)
     assert result.ignored_reasons == {"blank line": 1}
     assert con.execute("SELECT line_no, reason FROM quarantine").fetchall() == [(11, "not a server_audit record")]
@@ -71,13 +71,13 @@ def test_every_record_is_one_event_with_its_statement_unescaped(con, tmp_path):
 def test_timestamps_without_offset_are_read_in_source_tz(con, tmp_path):
     path = tmp_path / "server_audit.log"
     path.write_bytes(LOG.encode("utf-8"))
-    ingest_log(con, path, "mariadb-audit", "America/New_York")
+    ingest(con, path, "mariadb-audit", "America/New_York")
     first = con.execute("SELECT min(event_ts) FROM access_events").fetchall()[0][0]
     assert first == dt.datetime(2024, 3, 5, 19, 22, 30, tzinfo=dt.timezone.utc)
 
 
 def test_mariadb_12_host_port_and_connection_type(con):
-    result = ingest_log(con, FIXTURES / "mariadb12_server_audit.log", "mariadb-audit", "UTC")
+    result = ingest(con, FIXTURES / "mariadb12_server_audit.log", "mariadb-audit", "UTC")
     assert (result.rows_loaded, result.rows_quarantined) == (5, 0)
     rows = con.execute("""SELECT action, client_addr, subject_person_id, case_number, purpose_code,
                                  extra ->> 'connection_type' FROM access_events ORDER BY source_line""").fetchall()
@@ -93,14 +93,14 @@ def test_mariadb_12_host_port_and_connection_type(con):
 def test_event_ids_are_stable_across_reingest(con, tmp_path):
     path = tmp_path / "server_audit.log"
     path.write_bytes(LOG.encode("utf-8"))
-    ingest_log(con, path, "mariadb-audit", "UTC")
+    ingest(con, path, "mariadb-audit", "UTC")
     first = con.execute("SELECT event_id FROM access_events ORDER BY source_line").fetchall()
     other = warehouse.memory()
     try:
         # The same records in a rotated file with one more line in front keep their ids.
         rotated = tmp_path / "server_audit.log.1"
         rotated.write_bytes(("20240305 14:00:00,pars-db,app,10.0.0.1,3,0,CONNECT,pars,,0\n" + LOG).encode("utf-8"))
-        ingest_log(other, rotated, "mariadb-audit", "UTC")
+        ingest(other, rotated, "mariadb-audit", "UTC")
         again = other.execute("SELECT event_id FROM access_events ORDER BY source_line").fetchall()
     finally:
         other.close()

@@ -16,6 +16,7 @@ import pytest
 
 from compliance import pipeline, warehouse
 from compliance.sources import pgaudit
+from compliance.sources.adapter import StageOptions
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "audit_logs"
 CSVLOG = SAMPLES / "pgaudit_postgresql_csvlog_2015-08-12.csv"
@@ -149,7 +150,7 @@ def test_regression_payloads_all_parse(tmp_path):
     con = warehouse.memory()
     try:
         con.execute("BEGIN")
-        pgaudit.stage_stderr(con, REGRESSION, source="regression", log_line_prefix="")
+        pgaudit.stage_stderr(con, REGRESSION, StageOptions(source="regression", log_line_prefix=""))
         counts = dict(con.execute("""
             SELECT audit_type || '/' || audit_class, count(*) FROM pg_records WHERE kind = 'audit'
             GROUP BY ALL""").fetchall())

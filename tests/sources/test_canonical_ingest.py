@@ -6,10 +6,9 @@ import pytest
 
 from compliance import warehouse
 from compliance.errors import ComplianceError
-from compliance.sources.canonical import ingest_file, ingest_landing
-
-DETAINER_HEADER = ("detainer_id,person_id,booking_id,received_at,form_type,attachments,action,action_at,"
-                   "notice_sent_at,judicial_warrant_signed_by")
+from compliance.sources.canonical import ingest_landing
+from compliance.sources.formats import ingest
+from support import DETAINER_HEADER, PACK_TZ
 
 
 def write(path: Path, text: str, newline: str = "\n") -> Path:
@@ -34,7 +33,7 @@ def test_physical_line_numbers_survive_embedded_newlines_and_crlf(con, tmp_path)
     path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + ",facility\n"
                  'D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,I-200,held,,,,"two\nlines"\n'
                  "D2,P2,B2,2016-03-04T10:00:00-05:00,I-247D,I-200,declined,,,,x\n", newline="\r\n")
-    result = ingest_file(con, path)
+    result = ingest(con, path, "canonical", PACK_TZ)
     assert (result.rows_read, result.rows_loaded) == (2, 2)
     assert con.execute("SELECT detainer_id, source_line FROM detainers ORDER BY 1").fetchall() == [
         ("D1", 2), ("D2", 4)]
@@ -50,7 +49,7 @@ def test_bad_rows_are_quarantined_with_line_field_and_reason(con, tmp_path):
                  "D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,I-200,held,,,\n"
                  ",P4,B4,2016-03-04T10:00:00-05:00,I-247D,,held,,,\n"
                  "D5,P5,B5,2016-03-04T10:00:00-05:00,I-247D,,odd-action,,,\n")
-    result = ingest_file(con, path)
+    result = ingest(con, path, "canonical", PACK_TZ)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 2, 4)
     rows = con.execute("SELECT line_no, field, reason FROM quarantine ORDER BY line_no").fetchall()
     assert [(r[0], r[1]) for r in rows] == [(3, "received_at"), (4, "attachments"), (5, "detainer_id"),
@@ -67,7 +66,7 @@ def test_bad_rows_are_quarantined_with_line_field_and_reason(con, tmp_path):
 def test_missing_required_column_is_one_clear_error(con, tmp_path):
     path = write(tmp_path / "detainers" / "d.csv", "detainer_id,person_id,booking_id,received_at\nD1,P1,B1,2016-03-04\n")
     with pytest.raises(ComplianceError) as error:
-        ingest_file(con, path)
+        ingest(con, path, "canonical", PACK_TZ)
     assert str(error.value) == f"{path}, line 1, field form_type: required column missing"
     assert con.execute("SELECT count(*) FROM batches").fetchall() == [(0,)]
 
@@ -75,11 +74,11 @@ def test_missing_required_column_is_one_clear_error(con, tmp_path):
 def test_empty_file_is_one_clear_error(con, tmp_path):
     path = write(tmp_path / "detainers" / "d.csv", "")
     with pytest.raises(ComplianceError, match="line 1: empty file: no header row"):
-        ingest_file(con, path)
+        ingest(con, path, "canonical", PACK_TZ)
 
 
 def test_header_only_file_is_an_empty_batch(con, tmp_path):
-    result = ingest_file(con, write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"))
+    result = ingest(con, write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"), "canonical", PACK_TZ)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (0, 0, 0, 0)
 
 
@@ -93,7 +92,7 @@ def test_jsonl_blank_lines_ignored_and_invalid_lines_quarantined(con, tmp_path):
                  '{"event_id":"E2","event_ts":"2018-09-01 00:00:00","account_id":"a","result_count":"many",'
                  '"client_addr":null,"action":"view","subject_person_id":"P1","search_terms":"x",'
                  '"case_number":"c","purpose_code":"C","outcome":"success","sequence_no":2}\n')
-    result = ingest_file(con, path)
+    result = ingest(con, path, "canonical", PACK_TZ)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (4, 1, 2, 1)
     assert result.ignored_reasons == {"blank line": 1}
     assert con.execute("SELECT line_no, field, reason FROM quarantine ORDER BY 1").fetchall() == [
@@ -103,19 +102,19 @@ def test_jsonl_blank_lines_ignored_and_invalid_lines_quarantined(con, tmp_path):
 def test_timestamp_without_offset_is_read_in_the_source_zone(con, tmp_path):
     path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"
                  "D1,P1,B1,2016-07-04 10:00:00,I-247D,,declined,,,\n")
-    ingest_file(con, path, source_tz="America/New_York")
+    ingest(con, path, "canonical", "America/New_York")
     assert con.execute("SELECT strftime(received_at, '%H:%M') FROM detainers").fetchall() == [("14:00",)]
 
 
 def test_reingest_identical_file_changes_nothing_and_corrected_file_replaces_batch(con, tmp_path):
     path = write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n"
                  "D1,P1,B1,bad,I-247D,,declined,,,\n")
-    first = ingest_file(con, path)
+    first = ingest(con, path, "canonical", PACK_TZ)
     before = warehouse.table_checksums(con)
-    assert ingest_file(con, path).status == "unchanged"
+    assert ingest(con, path, "canonical", PACK_TZ).status == "unchanged"
     assert warehouse.table_checksums(con) == before
     write(path, DETAINER_HEADER + "\nD1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n")
-    second = ingest_file(con, path)
+    second = ingest(con, path, "canonical", PACK_TZ)
     assert (second.status, second.rows_loaded) == ("replaced", 1)
     assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
     assert con.execute("SELECT batch_id FROM batches").fetchall() == [(second.batch_id,)]
@@ -124,8 +123,9 @@ def test_reingest_identical_file_changes_nothing_and_corrected_file_replaces_bat
 
 def test_duplicate_id_across_files_is_quarantined_in_the_later_file(con, tmp_path):
     row = "D1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n"
-    ingest_file(con, write(tmp_path / "detainers" / "a.csv", DETAINER_HEADER + "\n" + row))
-    result = ingest_file(con, write(tmp_path / "detainers" / "b.csv", DETAINER_HEADER + "\n" + row + row))
+    ingest(con, write(tmp_path / "detainers" / "a.csv", DETAINER_HEADER + "\n" + row), "canonical", PACK_TZ)
+    result = ingest(con, write(tmp_path / "detainers" / "b.csv", DETAINER_HEADER + "\n" + row + row),
+                    "canonical", PACK_TZ)
     assert (result.rows_loaded, result.rows_quarantined) == (0, 2)
     assert [r[0] for r in con.execute("SELECT reason FROM quarantine ORDER BY line_no").fetchall()] == [
         "duplicate detainer_id D1 (first seen in an earlier batch)",
@@ -141,4 +141,4 @@ def test_landing_folder_rejects_unknown_table_folder(con, tmp_path):
 def test_path_with_dotdot_is_refused(con, tmp_path):
     write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n")
     with pytest.raises(ComplianceError, match=r"contains '\.\.'"):
-        ingest_file(con, tmp_path / "detainers" / ".." / "detainers" / "d.csv")
+        ingest(con, tmp_path / "detainers" / ".." / "detainers" / "d.csv", "canonical", PACK_TZ)

@@ -7,7 +7,7 @@ import csv
 import gzip
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -16,9 +16,9 @@ import pytest
 from compliance import cli, pipeline
 from compliance.config import EXPECTATIONS_DIR, REPO_ROOT
 from compliance.errors import ComplianceError
-from compliance.sources.canonical import ingest_file, stage_canonical
-
-from .conftest import ACCESS_HEADER, DETAINER_HEADER, write
+from compliance.sources.canonical import CANONICAL, stage_canonical
+from compliance.sources.formats import ingest
+from support import ACCESS_HEADER, DETAINER_HEADER, PACK_TZ, write
 
 TS = "2016-03-04T10:00:00-05:00"
 
@@ -45,7 +45,7 @@ class Case:
     ignored: dict = field(default_factory=dict)
     check: Callable | None = None                     # check(con, paths) for anything else
     stage: Callable | None = None                     # a stager in place of the canonical one
-    source_tz: str = "America/New_York"
+    source_tz: str = PACK_TZ
 
 
 def utc(con, table: str, column: str, key: str, value: str) -> str:
@@ -65,9 +65,9 @@ def suite_query(table: str, check_name: str) -> str:
     return check["kwargs"]["unexpected_rows_query"].replace("{batch}", f"(SELECT * FROM {table}) AS batch")
 
 
-def appending_stage(con, path: Path) -> list[str]:
+def appending_stage(con, path: Path, options) -> list[str]:
     """Stage a file while its writer is still appending to it."""
-    header = stage_canonical(con, path)
+    header = stage_canonical(con, path, options)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(detainer("D9") + "\n")
     return header
@@ -137,7 +137,7 @@ def _staging_name_kept(con, paths):
 
 def _rewrite_complete_file_loads(con, paths):
     assert con.execute("SELECT count(*) FROM batches").fetchall() == [(0,)]
-    result = ingest_file(con, paths[-1])  # the writer has finished: the whole file loads
+    result = ingest(con, paths[-1], CANONICAL, PACK_TZ)  # the writer has finished: the whole file loads
     assert (result.rows_read, result.rows_loaded) == (2, 2)
 
 
@@ -251,8 +251,7 @@ def test_bad_input(case: Case, con, tmp_path):
     error = None
     for path in paths:
         try:
-            ingest_file(con, path, source_tz=case.source_tz,
-                        **({"stage": case.stage} if case.stage else {}))
+            ingest(con, path, replace(CANONICAL, stage=case.stage) if case.stage else CANONICAL, case.source_tz)
         except ComplianceError as exc:
             error = str(exc)
     assert error == (case.error.format(path=paths[-1]) if case.error else None)
@@ -275,7 +274,7 @@ def test_bad_input(case: Case, con, tmp_path):
 def test_quarantine_keeps_the_raw_record(con, tmp_path):
     """The unbalanced quote swallows the rest of the file into one quarantined record: kept whole."""
     text = lines(detainer("D1"), 'D2,PD2,BD2,"2016-03-04,I-247D,,held,,,', detainer("D3"))
-    ingest_file(con, write(tmp_path / "detainers" / "d.csv", text))
+    ingest(con, write(tmp_path / "detainers" / "d.csv", text), CANONICAL, PACK_TZ)
     [(raw,)] = con.execute("SELECT raw FROM quarantine").fetchall()
     assert raw == text.split("\n", 2)[2]
 

@@ -8,7 +8,7 @@ import pytest
 
 from compliance import warehouse
 from compliance.errors import ComplianceError
-from compliance.sources.formats import ingest_log
+from compliance.sources.formats import ingest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audit_logs"
 
@@ -21,8 +21,8 @@ def con():
 
 
 def test_audit_export_rows_become_events(con):
-    result = ingest_log(con, FIXTURES / "sqlserver_audit_export.csv", "sqlserver-audit", "America/New_York",
-                        source_name="pars_mssql")
+    result = ingest(con, FIXTURES / "sqlserver_audit_export.csv", "sqlserver-audit", "America/New_York",
+                    source_name="pars_mssql")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 4, 1)
     assert con.execute("SELECT line_no, field, reason FROM quarantine").fetchall() == [
         (6, "event_ts", "cannot read as timestamp with time zone: not a time")]
@@ -55,4 +55,4 @@ def test_an_export_without_the_required_columns_is_refused(con, tmp_path):
     path = tmp_path / "audit.csv"
     path.write_text("event_time,action_id,succeeded\n2024-03-05 19:22:31,SL,1\n", encoding="utf-8")
     with pytest.raises(ComplianceError, match="line 1, field server_principal_name: required column missing"):
-        ingest_log(con, path, "sqlserver-audit", "UTC")
+        ingest(con, path, "sqlserver-audit", "UTC")

@@ -250,10 +250,10 @@ def test_pg_event_times_are_the_real_instants(pg_warehouse):
 def test_pg_stderr_log_gives_the_same_events_as_the_csvlog(pg_warehouse):
     con = warehouse.memory()
     try:
-        from compliance.sources.formats import ingest_log
+        from compliance.sources.formats import ingest
 
-        result = ingest_log(con, pg_warehouse.run.logs / "postgresql", "pgaudit-stderr", TZ,
-                            source_name="pars_pg", log_line_prefix=LOG_LINE_PREFIX)
+        result = ingest(con, pg_warehouse.run.logs / "postgresql", "pgaudit-stderr", TZ,
+                        source_name="pars_pg", log_line_prefix=LOG_LINE_PREFIX)
         assert result.rows_quarantined == 0
         query = ("SELECT event_ts, account_id, client_addr, action, outcome, statement, objects, "
                  "subject_person_id, case_number, purpose_code FROM access_events ORDER BY ALL")
@@ -267,10 +267,10 @@ def test_pg_stderr_log_gives_the_same_events_as_the_csvlog(pg_warehouse):
 
 def test_pg_reingest_changes_nothing(pg_warehouse):
     before = warehouse.table_checksums(pg_warehouse.con)
-    from compliance.sources.formats import ingest_log
+    from compliance.sources.formats import ingest
 
-    result = ingest_log(pg_warehouse.con, pg_warehouse.run.logs / "postgresql.csv", "pgaudit-csvlog", TZ,
-                        source_name="pars_pg")
+    result = ingest(pg_warehouse.con, pg_warehouse.run.logs / "postgresql.csv", "pgaudit-csvlog", TZ,
+                    source_name="pars_pg")
     assert result.status == "unchanged"
     assert warehouse.table_checksums(pg_warehouse.con) == before
 
@@ -465,7 +465,7 @@ def test_live_pull_loads_each_event_exactly_once_across_runs(app_database, tmp_p
         raise RuntimeError("crash before the watermark moves")
 
     with monkeypatch.context() as patch:
-        patch.setattr(live_postgres, "stage_statements", fail)
+        patch.setattr(live_postgres, "move_watermark", fail)
         with pytest.raises(RuntimeError, match="crash"):
             pipeline.pull_live(home, dsn, table="app_audit", source_name="pars_app", batch_size=4,
                                settle_seconds=0)

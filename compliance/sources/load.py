@@ -1,0 +1,226 @@
+"""The one loader every input format goes through: a file becomes one batch.
+
+Every record of a file ends up in exactly one place: its table (loaded), `quarantine` (with line,
+field and reason), or the count of ignored records; `batches` records the three counts, which add
+up to rows read. The format (compliance/sources/adapter.py) only stages the file; typing, required
+values, duplicate ids, statement analysis, quarantine and the batch's counts are the same for all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from compliance import queries
+from compliance.contract import ID_COLUMN, LANDING_TABLES, PROVENANCE_COLUMNS, VERBATIM_COLUMNS
+from compliance.errors import ComplianceError
+from compliance.queries import ident, literal
+from compliance.sources.adapter import SourceFormat, StageOptions
+from compliance.sources.statements import stage_statements
+from compliance.sources.text import file_sha256, logical_name, readable_copy
+
+# A timestamp written without an offset or zone: read in the source's zone, where a local time
+# can be missing (spring forward) or repeated (fall back).
+LOCAL_TIME_PATTERN = r"\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    table: str
+    path: str
+    status: str  # loaded, replaced or unchanged
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_ignored: int = 0
+    ignored_reasons: dict = field(default_factory=dict)
+    late_months: list = field(default_factory=list)  # reported months it bears on (pipeline)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, options: StageOptions,
+              source_tz: str) -> BatchResult:
+    """Load one file of format `fmt` as one batch: idempotent, and a changed file replaces its batch.
+
+    The stager always gets plain UTF-8: a gzip-compressed file or another encoding is decoded into
+    a temporary copy first (`readable_copy`). Timestamps without an offset are read in the format's
+    own zone, else in `source_tz`. A file that changes while it is read (still being written)
+    loads nothing and is an error; ingest it again once it is complete.
+    """
+    path = Path(path)
+    if ".." in path.parts:
+        raise ComplianceError("path contains '..': give the landing path directly", path=str(path))
+    if not path.is_file():
+        raise ComplianceError("file not found", path=str(path))
+    if fmt.suffixes and Path(logical_name(path)).suffix not in fmt.suffixes:
+        raise ComplianceError(f"unsupported file type {path.suffix!r} (expected {' or '.join(fmt.suffixes)}, "
+                              "optionally .gz)", path=str(path))
+    table = fmt.table_for(path)
+    resolved = str(path.resolve())
+    before = path.stat()
+    sha = file_sha256(path)
+    batch_id = hashlib.sha256(f"{table}\0{options.source}\0{sha}".encode()).hexdigest()[:16]
+    if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
+        return BatchResult(batch_id, table, resolved, "unchanged")
+    if before.st_size == 0:
+        raise ComplianceError("empty file: no header row", path=str(path), line=1)
+
+    previous = [r[0] for r in con.execute(
+        "SELECT batch_id FROM batches WHERE path = ? AND table_name = ?", [resolved, table]).fetchall()]
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall())
+    # Timestamps without an offset are read in the source's zone (docs/data-contract.md, "Tables").
+    con.execute(f"SET TimeZone = {literal(fmt.timezone or source_tz)}")
+    con.execute("BEGIN")
+    try:
+        for old in previous:
+            con.execute(f"DELETE FROM {ident(table)} WHERE batch_id = ?", [old])
+            for bookkeeping in ("quarantine", "late_batches", "batches"):
+                con.execute(f"DELETE FROM {bookkeeping} WHERE batch_id = ?", [old])
+        with readable_copy(path, fmt.encoding) as plain:
+            try:
+                header = fmt.stage(con, plain, options)
+            except ComplianceError as exc:
+                if exc.path == str(plain):  # name the file as given, not its decompressed copy
+                    exc.path = str(path)
+                raise
+        # Analysed here, once, for every format: a log's records take their action from it, and
+        # the rules read it for every event.
+        if "statement" in header and "statement" in types:
+            stage_statements(con, fmt.statements_from, fmt.dialect)
+        if fmt.records_query:
+            queries.execute(con, fmt.records_query, {"source": options.source})
+        read, loaded, quarantined, reasons = _load_staged(con, table, types, header, batch_id, path)
+        ignored = sum(reasons.values())
+        if read != loaded + quarantined + ignored:
+            raise ComplianceError(
+                f"reconciliation failed: read {read} != loaded {loaded} + quarantined {quarantined} "
+                f"+ ignored {ignored}", path=str(path))
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise ComplianceError("the file changed while it was read (still being written?); "
+                                  "nothing was loaded: ingest it again once it is complete",
+                                  path=str(path))
+        con.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [batch_id, options.source, table, resolved, sha, read, loaded, quarantined, ignored,
+             json.dumps(reasons, sort_keys=True)])
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise ComplianceError(_first_line(exc), path=str(path)) from None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("SET TimeZone = 'UTC'")
+    return BatchResult(batch_id, table, resolved, "replaced" if previous else "loaded", read, loaded,
+                       quarantined, ignored, reasons)
+
+
+def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], header: list[str],
+                 batch_id: str, path: Path) -> tuple[int, int, int, dict]:
+    """Type, check and insert the staged records; return (read, loaded, quarantined, ignored reasons)."""
+    required, non_empty = LANDING_TABLES[table]
+    present = set(header)
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise ComplianceError("required column missing", path=str(path), line=1, field=missing[0])
+    contract_columns = [c for c in types if c not in PROVENANCE_COLUMNS]
+    extras = [c for c in header if c not in types]
+
+    def raw_value(col: str) -> str:
+        if col not in present:
+            return "NULL"
+        # Statements and search terms are evidence and are kept byte for byte.
+        return f"nullif({ident(col)}, '')" if col in VERBATIM_COLUMNS else f"nullif(trim({ident(col)}), '')"
+
+    typed = []
+    checks = []  # (condition, field, reason as SQL) in column order: the first failing one is reported
+    for col in contract_columns:
+        target = types[col]
+        value = raw_value(col)
+        if target == "BOOLEAN":
+            expr = (f"CASE lower({value}) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true "
+                    f"WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END")
+        elif target == "VARCHAR":
+            expr = value
+        else:
+            expr = f"TRY_CAST({value} AS {target})"
+        typed.append(f"{expr} AS {ident(col)}")
+        if col in non_empty:
+            checks.append((f"{value} IS NULL", col, "'required value is empty'"))
+        if target != "VARCHAR" and col in present:
+            checks.append((f"{value} IS NOT NULL AND ({expr}) IS NULL", col,
+                           f"'cannot read as {target.lower()}: ' || {value}"))
+        if target == "TIMESTAMP WITH TIME ZONE" and col in present:
+            # A local time the clocks skipped never happened; DuckDB would move it an hour on.
+            checks.append((f"regexp_full_match({value}, {literal(LOCAL_TIME_PATTERN)}) "
+                           f"AND CAST({expr} AS TIMESTAMP) <> TRY_CAST({value} AS TIMESTAMP)", col,
+                           f"'local time ' || {value} || ' does not exist in ' || "
+                           f"current_setting('TimeZone') || ' (skipped by the daylight-saving change)'"))
+    extra_expr = ("json_object(" + ", ".join(f"{literal(c)}, {ident(c)}" for c in extras) + ")"
+                  if extras else "NULL::JSON")
+    problem = ("CASE " + " ".join(f"WHEN {cond} THEN {literal(col + '|')} || {reason}"
+                                  for cond, col, reason in checks) + " END") if checks else "NULL"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE typed_records AS
+        SELECT line_no, raw, reject_field, reject_reason, state, ignore_reason,
+               CASE WHEN state IS NULL THEN {problem} END AS problem,
+               {', '.join(typed)}, {extra_expr} AS extra
+        FROM raw_records""")
+    id_col = ID_COLUMN[table]
+    if id_col:
+        # A repeated id is quarantined where it repeats: later in the file, or already loaded.
+        con.execute(f"""
+            UPDATE typed_records t SET problem = {literal(id_col + '|')} || 'duplicate ' ||
+                   {literal(id_col)} || ' ' || t.{ident(id_col)} || ' (first seen ' ||
+                   coalesce('at line ' || d.first_line, 'in an earlier batch') || ')'
+            FROM (
+                SELECT line_no, {ident(id_col)},
+                       min(line_no) OVER (PARTITION BY {ident(id_col)}) AS first_line_in_file
+                FROM typed_records WHERE state IS NULL AND problem IS NULL
+            ) w
+            LEFT JOIN (SELECT {ident(id_col)}, min(line_no) AS first_line FROM typed_records
+                       WHERE state IS NULL AND problem IS NULL GROUP BY ALL) d USING ({ident(id_col)})
+            WHERE t.line_no = w.line_no AND (
+                w.line_no > w.first_line_in_file
+                OR EXISTS (SELECT 1 FROM {ident(table)} e WHERE e.{ident(id_col)} = w.{ident(id_col)}
+                           AND e.batch_id <> {literal(batch_id)}))
+        """)
+        # Rows whose id is already in another batch point there, not at a line of this file.
+        con.execute(f"""
+            UPDATE typed_records t SET problem = replace(problem, '(first seen at line ' || t.line_no || ')',
+                                                         '(first seen in an earlier batch)')
+            WHERE problem LIKE '%first seen at line ' || t.line_no || ')'""")
+    con.execute(f"""
+        INSERT INTO {ident(table)} BY NAME
+        SELECT {', '.join(ident(c) for c in contract_columns)}, extra,
+               {literal(batch_id)} AS batch_id, line_no AS source_line
+        FROM typed_records WHERE state IS NULL AND problem IS NULL ORDER BY line_no""")
+    con.execute(f"""
+        INSERT INTO quarantine
+        SELECT {literal(batch_id)}, line_no,
+               coalesce(reject_field, split_part(problem, '|', 1)),
+               coalesce(reject_reason, substr(problem, strpos(problem, '|') + 1)), raw
+        FROM typed_records WHERE state = 'reject' OR (state IS NULL AND problem IS NOT NULL)
+        ORDER BY line_no""")
+    read, loaded, quarantined = con.execute("""
+        SELECT count(*), count(*) FILTER (state IS NULL AND problem IS NULL),
+               count(*) FILTER (state = 'reject' OR (state IS NULL AND problem IS NOT NULL))
+        FROM typed_records""").fetchall()[0]
+    reasons = dict(con.execute("""
+        SELECT coalesce(ignore_reason, 'unspecified'), count(*) FROM typed_records
+        WHERE state = 'ignored' GROUP BY ALL ORDER BY 1""").fetchall())
+    return read, loaded, quarantined, reasons
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

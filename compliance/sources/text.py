@@ -1,0 +1,88 @@
+"""Input files as plain UTF-8 text: decompression, decoding, and what names and identifies a file.
+
+DuckDB's readers only see text that decoded cleanly, so a bad byte is one error naming its line,
+never a half-read record.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import gzip
+import hashlib
+import tempfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from compliance.errors import ComplianceError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def logical_name(path: Path) -> str:
+    """The file's name without a `.gz` suffix: what its content is once decompressed."""
+    return path.name[:-3] if path.name.endswith(".gz") else path.name
+
+
+def _copy_checked(source: BinaryIO, codec: codecs.CodecInfo, path: Path, sink: BinaryIO | None) -> None:
+    """Decode `source` in chunks (C speed); write UTF-8 to `sink`; name the line of a bad byte."""
+    decoder = codec.incrementaldecoder("strict")
+    consumed = newlines = 0
+    chunk = b""
+    try:
+        while chunk := source.read(1 << 20):
+            text = decoder.decode(chunk)
+            if sink is not None:
+                sink.write(text.encode("utf-8"))
+            consumed += len(chunk)
+            newlines += chunk.count(b"\n")
+        chunk = b""
+        tail = decoder.decode(b"", final=True)
+        if sink is not None:
+            sink.write(tail.encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        # exc.object is the decoder's pending bytes followed by this chunk.
+        in_chunk = exc.start - (len(exc.object) - len(chunk))
+        line = newlines + chunk[:max(in_chunk, 0)].count(b"\n") + 1
+        raise ComplianceError(
+            f"not valid {codec.name} text: byte 0x{exc.object[exc.start]:02X} at offset "
+            f"{consumed + in_chunk}; convert the file to UTF-8 (or name its encoding in a mapping)",
+            path=str(path), line=line) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ComplianceError(f"cannot decompress: {exc}", path=str(path)) from None
+
+
+@contextlib.contextmanager
+def readable_copy(path: Path, encoding: str = "utf-8") -> Iterator[Path]:
+    """Yield the file as plain UTF-8 text for DuckDB's readers.
+
+    A UTF-8 file is checked and yielded as it is; a gzip-compressed file (recognised by its
+    magic bytes, whatever its name) or another encoding is decoded into a private temporary copy
+    named `logical_name(path)`, removed on exit. Bytes that are not valid text are an error
+    naming the line, so no reader ever sees them.
+    """
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise ComplianceError(f"unknown text encoding {encoding!r}", path=str(path)) from None
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == GZIP_MAGIC
+    if not compressed and codec.name == "utf-8":
+        with path.open("rb") as source:
+            _copy_checked(source, codec, path, None)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="compliance-ingest-") as folder:
+        plain = Path(folder) / logical_name(path)
+        opener = gzip.open if compressed else open
+        with opener(path, "rb") as source, plain.open("wb") as sink:
+            _copy_checked(source, codec, path, sink)
+        yield plain
