@@ -324,7 +324,7 @@ def cmd_policy_check(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from compliance.rules.engine import load_rules
+    from compliance.rules.catalog import load_rules
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["rule_id", "version", "category", "severity", "status", "subject_type", "title"])

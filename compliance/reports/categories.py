@@ -2,7 +2,7 @@
 who are not auditors: the committee summary shows them beside every count."""
 from __future__ import annotations
 
-from compliance.rules.engine import CATEGORIES
+from compliance.rules.catalog import CATEGORIES
 
 # category -> (short name, what it means, in plain words)
 PLAIN_LANGUAGE: dict[str, tuple[str, str]] = {

@@ -4,7 +4,8 @@ import uuid
 import pytest
 
 from compliance.policy.pack import load_pack
-from compliance.rules.engine import load_rules, rule_metadata_problems, sample_flags
+from compliance.rules.catalog import load_rules, rule_metadata_problems
+from compliance.rules.engine import sample_flags
 
 RULES = load_rules()
 SAMPLES = [pytest.param(rule, sample, id=f"{rule.rule_id}: {sample['name']}")
