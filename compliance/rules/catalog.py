@@ -1,13 +1,14 @@
 """The rule catalog: each rule is `sql/rules/<rule_id>.sql` plus `<rule_id>.yml` metadata.
 
-This module reads the rules, judges their metadata, and derives the flag categories from them;
-`compliance.rules.engine` runs them. What a rule's metadata declares:
+This module reads the rules, judges their metadata, derives the flag categories from them and keeps
+the committed version lock; `compliance.rules.engine` runs them. What a rule's metadata declares:
 docs/data-contract.md, "Categories".
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,6 +33,8 @@ REQUIRED_FIELDS = ("id", "title", "category", "severity", "status", "subject_typ
                    "description", "policy_refs", "rationale", "false_positives", "runbook", "samples")
 # Fields every rule of one category must declare alike.
 CATEGORY_FIELDS = ("domain", "report_order", "plain_name", "plain_explanation")
+LOCK_PATH = RULES_DIR / "version.lock.json"
+UPDATE_LOCK = "run `compliance rules --update-lock` and commit the lock with the rule"
 
 
 @dataclass(frozen=True)
@@ -262,3 +265,28 @@ def catalog_problems(rules: list[Rule]) -> list[str]:
         places.setdefault(place, category)
     return problems
 
+
+# --- the version lock -----------------------------------------------------------------------------
+
+def read_lock(path: Path = LOCK_PATH) -> dict[str, str]:
+    """rule id -> the version (content hash) committed in the lock."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def write_lock(rules: list[Rule], path: Path = LOCK_PATH) -> None:
+    versions = {rule.rule_id: rule.version for rule in sorted(rules, key=lambda r: r.rule_id)}
+    path.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
+
+
+def lock_problems(rules: list[Rule], lock: dict[str, str]) -> list[str]:
+    """A rule whose content changed without its lock entry (a silent change of what flags mean)."""
+    problems = []
+    for rule in rules:
+        if rule.rule_id not in lock:
+            problems.append(f"{rule.rule_id}: not in the version lock: {UPDATE_LOCK}")
+        elif lock[rule.rule_id] != rule.version:
+            problems.append(f"{rule.rule_id}: version {rule.version} differs from the locked "
+                            f"{lock[rule.rule_id]}: {UPDATE_LOCK}")
+    for rule_id in sorted(set(lock) - {rule.rule_id for rule in rules}):
+        problems.append(f"{rule_id}: locked, but there is no such rule: {UPDATE_LOCK}")
+    return problems

@@ -1,5 +1,6 @@
-"""The repo-wide rule lint (Elastic-style): every rule declares what it must, and the categories
-agree wherever they are named: the rules, the report labels and docs/data-contract.md."""
+"""The repo-wide rule lint (Elastic-style): every rule declares what it must, the committed version
+lock matches the rules, and the categories agree wherever they are named: the rules, the report
+labels and docs/data-contract.md."""
 import re
 import uuid
 
@@ -7,8 +8,8 @@ import pytest
 
 from compliance.config import REPO_ROOT
 from compliance.reports.categories import plain_name
-from compliance.rules.catalog import (catalog_categories, catalog_problems, load_rules,
-                                      rule_metadata_problems)
+from compliance.rules.catalog import (catalog_categories, catalog_problems, load_rules, lock_problems,
+                                      read_lock, rule_metadata_problems, write_lock)
 
 RULES = load_rules()
 
@@ -57,6 +58,23 @@ def test_categories_are_declared_consistently():
     assert any("differs from" in p for p in catalog_problems([RULES[0], twin]))
     same_place = changed(RULES[1], domain=RULES[0].domain, report_order=RULES[0].meta["report_order"])
     assert any("share report_order" in p for p in catalog_problems([RULES[0], same_place]))
+
+
+def test_the_version_lock_matches_the_rules():
+    assert lock_problems(RULES, read_lock()) == []
+
+
+def test_a_rule_changed_without_its_lock_says_how_to_update_it(tmp_path):
+    lock = tmp_path / "version.lock.json"
+    write_lock(RULES, lock)
+    assert lock_problems(RULES, read_lock(lock)) == []
+    edited = type(RULES[0])(RULES[0].rule_id, RULES[0].sql, RULES[0].meta, "000000000000")
+    assert lock_problems([edited, *RULES[1:]], read_lock(lock)) == [
+        f"{RULES[0].rule_id}: version 000000000000 differs from the locked {RULES[0].version}: "
+        "run `compliance rules --update-lock` and commit the lock with the rule"]
+    assert lock_problems(RULES[1:], read_lock(lock)) == [
+        f"{RULES[0].rule_id}: locked, but there is no such rule: "
+        "run `compliance rules --update-lock` and commit the lock with the rule"]
 
 
 def test_every_category_has_a_report_label():
