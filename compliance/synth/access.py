@@ -96,7 +96,7 @@ class Access:
            purpose: str | None = None, result: int | None = None, outcome: str = "success",
            source_action: str | None = None, statement: str | None = None,
            objects: str | None = None, session: str | None = None) -> dict:
-        assert self.mo.inside(t), (self.mo.tag, account_id, t)
+        assert self.mo.inside(t), (self.mo.text, account_id, t)
         e = {"_t": t, "_n": len(self.events),
              "event_id": None, "event_ts": iso(t), "account_id": account_id, "client_addr": addr,
              "action": action, "subject_person_id": subject, "search_terms": terms,

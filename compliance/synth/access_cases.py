@@ -57,13 +57,13 @@ class Planter:
         hi = we - 30 if hi is None else hi
         t = self.ax.free_time(self.rng, acct.account_id, d, lo, hi, clear)
         if t is None:
-            raise RuntimeError(f"{self.mo.tag}: no free time for {acct.account_id} on {d}")
+            raise RuntimeError(f"{self.mo.text}: no free time for {acct.account_id} on {d}")
         return t
 
     def subject(self, t) -> Person:
         p = self.mo.pick_subject(self.rng, t)
         if p is None:
-            raise RuntimeError(f"{self.mo.tag}: nobody arrested before {iso(t)}")
+            raise RuntimeError(f"{self.mo.text}: nobody arrested before {iso(t)}")
         return p
 
     def federal(self, d: date) -> Account | None:
@@ -142,7 +142,7 @@ class Planter:
                  f"Account {ghost.account_id} is neither in the account registry nor mapped through "
                  "account_map, yet it searched PARS.")
 
-        if (mo.y, mo.m) == (2018, 8):
+        if mo.text == "2018-08":
             ice = self.account("ICE-ERO-PHL-01")
             sid = "5f2e8a61c0d94b17"
             ax.ev(local(date(2018, 8, 31), 23, 58, 30), ice.account_id, ice.addr, "login",
@@ -159,7 +159,7 @@ class Planter:
     def ice_after_cutoff(self) -> None:
         mo, ax, rng = self.mo, self.ax, self.rng
         ice = self.account("ICE-ERO-PHL-01")
-        if (mo.y, mo.m) == (2018, 9):
+        if mo.text == "2018-09":
             t = local(date(2018, 9, 1), 0, 0, 0)
             e = ax.ev(t, ice.account_id, ice.addr, "search",
                       terms="last_name = 'RAMIREZ' AND first_name = 'LUIS' AND dob = '1988-02-14'",
@@ -352,7 +352,7 @@ class Planter:
             return
         d = self.day(dba, min_day=5)
         t = self.slot(dba, d, clear=5)
-        e = ax.dba_statement(rng, dba, t, TAMPER[mo.mi % len(TAMPER)])
+        e = ax.dba_statement(rng, dba, t, TAMPER[mo.index % len(TAMPER)])
         mo.label("audit-tamper", "access_event", _ref(e), ["audit_tamper"],
                  f"Database administrator ran `{e['statement']}` on the PARS database.")
 

@@ -55,11 +55,11 @@ def _desc_charge(key: str) -> str:
 def restricted_cases(mo: Month, rng) -> list[Case]:
     v1, v2, v3, v4, v5, v6, v7, v8 = (_violent(rng) for _ in range(8))
     grey = [("agg_assault_a4", "convicted"), ("agg_assault_a3", "convicted"),
-            ("firearms_6105", "convicted"), ("agg_assault_a1", "Guilty Plea - Negotiated")][mo.mi % 4]
+            ("firearms_6105", "convicted"), ("agg_assault_a1", "Guilty Plea - Negotiated")][mo.index % 4]
     grey_why = ("a disposition outside the known set" if grey[1] != "convicted"
                 else "a grey-list offense (violent conduct, not on 42 Pa.C.S. § 9714(g))")
-    unrec_action = ("declined", "lifted", "pending")[mo.mi % 3]
-    over_variant = mo.mi % 2
+    unrec_action = ("declined", "lifted", "pending")[mo.index % 3]
+    over_variant = mo.index % 2
     return [
         Case("burglary-no-person-present-held", ["ineligible_hold"],
              "Convicted of F1 burglary with no one present (18 § 3502 §§ A2, not on the violent list) "
@@ -138,7 +138,7 @@ def restricted_cases(mo: Month, rng) -> list[Case]:
 
 
 def unrestricted_cases(mo: Month, rng) -> list[Case]:
-    unrec_action = ("declined", "lifted", "pending")[mo.mi % 3]
+    unrec_action = ("declined", "lifted", "pending")[mo.index % 3]
     lead = rng.choice(("pwid", "dui", "retail_theft", "simple_assault"))
     return [
         Case("pre-eo-hold-no-conviction", [],
@@ -173,7 +173,7 @@ def unrestricted_cases(mo: Month, rng) -> list[Case]:
 def special_cases(mo: Month, rng) -> list[Case]:
     """Boundary cases of the months where the policy changes."""
     out: list[Case] = []
-    if (mo.y, mo.m) == (2014, 4):
+    if mo.text == "2014-04":
         out += [
             Case("hold-day-before-eo-1-14", [],
                  "Near miss: hold and transfer with pending charges and no judicial warrant, release "
@@ -196,7 +196,7 @@ def special_cases(mo: Month, rng) -> list[Case]:
                  [("possession", "pending")], "bail_posted", "notice", [], "notified", end="released",
                  end_h=(2.0, 2.0), notice_h=0.5, fixed=local(date(2014, 4, 16), 14, 0)),
         ]
-    if (mo.y, mo.m) == (2015, 12):
+    if mo.text == "2015-12":
         out += [
             Case("notice-last-day-eo-1-14", ["ineligible_notice", "no_judicial_warrant"],
                  "Release notice on 2015-12-21 (still Executive Order 1-14) for pending charges "
@@ -216,7 +216,7 @@ def special_cases(mo: Month, rng) -> list[Case]:
                  end="released", end_h=(2.0, 2.0), notice_h=0.5,
                  fixed=local(date(2015, 12, 28), 11, 0)),
         ]
-    if (mo.y, mo.m) == (2016, 1):
+    if mo.text == "2016-01":
         out += [
             Case("notice-last-days-dec-2015", ["needs_review"],
                  "Release notice on Saturday 2016-01-02, still under the December 2015 order, for "
@@ -320,7 +320,7 @@ def build(mo: Month, rng, case: Case, elig: datetime, end_h: float) -> None:
         form = {"legacy": "I-247", "pep": "I-247N", "i247a": "I-247A"}[era]
     else:
         form = {"legacy": "I-247", "pep": "I-247D", "i247a": "I-247A"}[era]
-    did = f"D{mo.y}-{mo.m:02d}{mo.next('detainer'):03d}"
+    did = f"D{mo.text}{mo.next('detainer'):03d}"
     mo.add("detainers", received, {
         "detainer_id": did, "person_id": p.pid, "booking_id": p.booking_id,
         "received_at": iso(received), "form_type": form, "attachments": ";".join(case.attachments),
@@ -342,7 +342,7 @@ def plant(mo: Month) -> None:
     for case in cases:
         placed = place(mo, rng, case)
         if placed is None:
-            raise RuntimeError(f"{mo.tag}: cannot place planted detainer case {case.slug}")
+            raise RuntimeError(f"{mo.text}: cannot place planted detainer case {case.slug}")
         build(mo, rng, case, *placed)
 
 
@@ -393,7 +393,7 @@ def background(mo: Month) -> None:
         else:
             form, att = "I-247A", rng.choice(("I-200", "I-200", "I-205", "I-200;I-203"))
         mo.add("detainers", received, {
-            "detainer_id": f"D{mo.y}-{mo.m:02d}{mo.next('detainer'):03d}",
+            "detainer_id": f"D{mo.text}{mo.next('detainer'):03d}",
             "person_id": p.pid, "booking_id": p.booking_id, "received_at": iso(received),
             "form_type": form, "attachments": att, "action": action, "action_at": iso(action_at),
             "notice_sent_at": "", "judicial_warrant_signed_by": "",

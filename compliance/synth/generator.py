@@ -22,37 +22,42 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from compliance.errors import ComplianceError
+from compliance.months import month_days, month_range, parse_month
+
 from . import access, access_cases, detainers, people
-from .clock import TZ, is_business_day, localdate, month_days, month_range
-from .model import COLUMNS, MONTHLY_TABLES, Month, derive_seed
+from .clock import TZ, is_business_day, localdate
+from .model import COLUMNS, MONTHLY_TABLES, Month, derive_seed, month_index
 from .reference import ACCOUNT_MAP, BASE_ACCOUNTS, DISTRICTS, Account, district_name
 
 EXTENSIONS = {t: "csv" for t in COLUMNS} | {"access_events": "jsonl"}
+# Ids carry the month's index since 2000-01 (model.month_index), which must not go negative.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2099-12"
 
 
-def _month_accounts(seed: int, y: int, m: int) -> dict[str, Account]:
+def _month_accounts(seed: int, month: str) -> dict[str, Account]:
     """Accounts planted for one month: one whose access ends mid-month, one whose access starts
     mid-month, and one id that is in no registry. Badge numbers encode the month index so ids
     never collide across months or with the standing registry (badges below 1000)."""
-    rng = random.Random(derive_seed(seed, f"{y}-{m:02d}", "accounts"))
-    mi = (y - 2000) * 12 + (m - 1)
-    days = month_days(y, m)
+    rng = random.Random(derive_seed(seed, month, "accounts"))
+    index = month_index(month)
+    days = month_days(month)
     dep_days = [d for d in days if 10 <= d.day <= 20 and is_business_day(d)
-                and is_business_day(d + timedelta(days=1)) and (d + timedelta(days=1)).month == m]
+                and is_business_day(d + timedelta(days=1)) and d + timedelta(days=1) in days]
     join_days = [d for d in days if 8 <= d.day <= 18 and is_business_day(d)
                  and is_business_day(d - timedelta(days=1))]
     end = rng.choice(dep_days)
     start = rng.choice(join_days)
     d1, d2, d3 = (rng.choice(DISTRICTS) for _ in range(3))
-    since = date(y - rng.randint(3, 10), rng.randint(1, 12), rng.randint(1, 28))
+    since = date(parse_month(month)[0] - rng.randint(3, 10), rng.randint(1, 12), rng.randint(1, 28))
     return {
-        "departing": Account(f"PPD-D{d1}-{1000 + (mi * 37) % 4000:04d}", district_name(d1), "city",
+        "departing": Account(f"PPD-D{d1}-{1000 + (index * 37) % 4000:04d}", district_name(d1), "city",
                              since, end, False, "07:00-19:00",
                              f"10.31.{int(d1)}.{rng.randint(100, 199)}", 5, "ppd"),
-        "joining": Account(f"PPD-D{d2}-{5000 + (mi * 53) % 4000:04d}", district_name(d2), "city",
+        "joining": Account(f"PPD-D{d2}-{5000 + (index * 53) % 4000:04d}", district_name(d2), "city",
                            start, None, False, "07:00-19:00",
                            f"10.31.{int(d2)}.{rng.randint(100, 199)}", 5, "ppd"),
-        "unregistered": Account(f"PPD-D{d3}-{9000 + mi % 1000:04d}", district_name(d3), "city",
+        "unregistered": Account(f"PPD-D{d3}-{9000 + index % 1000:04d}", district_name(d3), "city",
                                 date(2000, 1, 1), None, False, "07:00-19:00",
                                 f"10.31.{int(d3)}.{rng.randint(200, 250)}", 5, "ppd"),
     }
@@ -122,30 +127,32 @@ def generate(out_dir: Path, month_from: str, month_to: str, seed: int) -> dict:
     """Write landing files for the months [month_from, month_to] (YYYY-MM, inclusive) and
     labels.jsonl; return counts per table and number of planted cases."""
     months = month_range(month_from, month_to)
+    if months[0] < FIRST_MONTH or months[-1] > LAST_MONTH:
+        raise ComplianceError(f"the generator writes months {FIRST_MONTH} to {LAST_MONTH}", field="month")
     out = Path(out_dir)
     for table in COLUMNS:
         (out / table).mkdir(parents=True, exist_ok=True)
-    extras = {ym: _month_accounts(seed, *ym) for ym in months}
+    extras = {month: _month_accounts(seed, month) for month in months}
     registry = list(BASE_ACCOUNTS)
-    for ym in months:
-        registry += [extras[ym]["departing"], extras[ym]["joining"]]
+    for month in months:
+        registry += [extras[month]["departing"], extras[month]["joining"]]
 
     counts = {t: 0 for t in COLUMNS}
     labels: list[dict] = []
     seq = 1
-    for y, m in months:
-        mo = Month(seed, y, m, extras[(y, m)])
+    for month in months:
+        mo = Month(seed, month, extras[month])
         people.generate(mo)
         detainers.background(mo)
         detainers.plant(mo)
-        ax = access.Access(mo, list(BASE_ACCOUNTS) + [extras[(y, m)]["departing"],
-                                                      extras[(y, m)]["joining"]])
+        ax = access.Access(mo, list(BASE_ACCOUNTS) + [extras[month]["departing"],
+                                                      extras[month]["joining"]])
         ax.background()
         access_cases.plant(ax)
         seq = _finish_access(mo, ax, seq)
         for table in MONTHLY_TABLES:
             rows = [r for _, r in sorted(mo.rows[table], key=lambda kr: kr[0])]
-            path = out / table / f"{table}_{mo.tag}.{EXTENSIONS[table]}"
+            path = out / table / f"{table}_{mo.text}.{EXTENSIONS[table]}"
             if EXTENSIONS[table] == "jsonl":
                 _write_jsonl(path, table, rows)
             else:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from compliance.errors import ComplianceError
 from compliance.synth import generate
 
 NY = ZoneInfo("America/New_York")
@@ -564,10 +565,12 @@ def test_background_access_is_routine(data):
 
 
 def test_bad_ranges_are_refused(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ComplianceError):
         generate(tmp_path, "2016-05", "2016-04", 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ComplianceError):
         generate(tmp_path, "2016-13", "2016-12", 1)
+    with pytest.raises(ComplianceError):
+        generate(tmp_path, "1999-12", "2000-01", 1)
 
 
 def test_a_month_is_fast(tmp_path):
