@@ -1,6 +1,6 @@
 """The repo-wide rule lint (Elastic-style): every rule declares what it must, the committed version
 lock matches the rules, and the categories agree wherever they are named: the rules, the report
-labels and docs/data-contract.md."""
+labels, the synthetic generator and docs/data-contract.md."""
 import re
 import uuid
 
@@ -10,6 +10,7 @@ from compliance.config import REPO_ROOT
 from compliance.reports.categories import plain_name
 from compliance.rules.catalog import (catalog_categories, catalog_problems, load_rules, lock_problems,
                                       read_lock, rule_metadata_problems, write_lock)
+from compliance.synth import PLANTED_CATEGORIES
 
 RULES = load_rules()
 
@@ -81,6 +82,10 @@ def test_every_category_has_a_report_label():
     for category, declared in catalog_categories().items():
         assert declared.plain_name and declared.plain_explanation
         assert plain_name(category) == declared.plain_name
+
+
+def test_every_planted_category_is_a_rule_category():
+    assert sorted(set(PLANTED_CATEGORIES) - set(catalog_categories())) == []
 
 
 def test_the_data_contract_lists_the_categories_in_report_order():

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from compliance.errors import ComplianceError
-from compliance.synth import generate
+from compliance.synth import PLANTED_CATEGORIES, generate
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc
@@ -262,6 +262,11 @@ def test_labels_format_and_subjects_exist(data):
         assert lab["kind"] == ("violation" if lab["categories"] else "near_miss")
         assert (lab["window_start"] is not None) == (lab["subject_type"] in ("account", "source"))
         assert lab["description"]
+
+
+def test_the_generator_declares_every_category_it_plants():
+    assert sorted(PLANTED_CATEGORIES) == sorted(ALL_CATS)
+    assert len(set(PLANTED_CATEGORIES)) == len(PLANTED_CATEGORIES)
 
 
 def test_every_month_has_every_category(data):
