@@ -105,7 +105,7 @@ def business_hours(start: datetime, end: datetime,
     return total / 3600.0
 
 
-# --- policy facts the generator plants around (domain.md §1, policies/philadelphia.yaml) --------
+# --- policy facts the generator plants around (policies/philadelphia.yaml, docs/policy-packs.md) --
 
 EO_1_14 = at(2014, 4, 16)          # Executive Order No. 1-14
 DEC_2015 = at(2015, 12, 22)        # Nutter's December 2015 order

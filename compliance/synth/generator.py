@@ -2,7 +2,7 @@
 
     generate(out_dir, "2016-01", "2017-01", seed=7)
 
-writes the canonical landing folder of DESIGN.md:
+writes the canonical landing folder (docs/data-contract.md, "Landing folder"):
 
     out_dir/accounts/accounts.csv
     out_dir/account_map/account_map.csv

@@ -12,7 +12,7 @@ from compliance.months import month_bounds, month_days, parse_month
 from .clock import TZ, TZ_NAME, UTC, is_business_day, iso
 from .reference import CHARGES, FIRST_NAMES, SURNAMES, Account
 
-# Column order of every landing table (DESIGN.md, Landing tables: required + optional columns).
+# Column order of every landing table (docs/data-contract.md, "Tables": required + optional columns).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id", "agency", "agency_kind", "access_start", "access_end", "can_write",
                  "work_hours"),

@@ -1,5 +1,6 @@
-"""The test grid of the domain reference (§ 3.4): each charge, convicted before release
-eligibility and held for ICE with a judicial warrant under EO 5-16, and what the rules must say."""
+"""A grid of Pennsylvania charges (graded as policies/pa_offenses.csv lists them): each convicted
+before release eligibility and held for ICE with a judicial warrant under EO 5-16, and what the
+rules must say."""
 import pytest
 
 from compliance import warehouse

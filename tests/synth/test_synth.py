@@ -2,8 +2,8 @@
 
 The label checks re-derive the categories of every detainer and every access event from the
 generated files with a small, independent reading of the semantics the generator plants (the
-policy versions of policies/philadelphia.yaml, 8 C.F.R. § 287.7(d), the access rules of
-DESIGN.md). Labels are written by hand in the generator; these checks only make sure that what
+policy versions of policies/philadelphia.yaml, 8 C.F.R. § 287.7(d), the access categories of
+docs/data-contract.md, "Categories"). Labels are written by hand in the generator; these checks only make sure that what
 was planted is what the labels say, and that the background raises nothing.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from compliance.synth import PLANTED_CATEGORIES, generate
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc
 
-HEADERS = {  # DESIGN.md, Landing tables: required + optional columns, in contract order
+HEADERS = {  # docs/data-contract.md, "Tables": required + optional columns, in contract order
     "accounts": ["account_id", "agency", "agency_kind", "access_start", "access_end", "can_write",
                  "work_hours"],
     "account_map": ["source", "db_user", "account_id"],
