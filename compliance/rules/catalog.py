@@ -75,7 +75,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> list[Rule]:
         sql = sql_path.read_text(encoding="utf-8")
         raw_meta = meta_path.read_text(encoding="utf-8")
         meta = yaml.safe_load(raw_meta)
-        # rule_version: the content hash of the query and its metadata (Elastic-style version lock).
+        # rule_version: the content hash of the query and its metadata, committed in LOCK_PATH.
         version = hashlib.sha256((sql + "\0" + raw_meta).encode()).hexdigest()[:12]
         rules.append(Rule(meta_path.stem, sql, meta, version))
     return rules
@@ -88,7 +88,7 @@ def declared_categories(rules: list[Rule]) -> dict[str, Category]:
     The first rule of a category speaks for it; the lint keeps the others consistent."""
     found: dict[str, Category] = {}
     for rule in rules:
-        found.setdefault(rule.category, Category(rule.category, *(rule.meta[key] for key in CATEGORY_FIELDS)))
+        found.setdefault(rule.category, Category(rule.category, **{key: rule.meta[key] for key in CATEGORY_FIELDS}))
     return dict(sorted(found.items(), key=lambda item: (DOMAINS.index(item[1].domain), item[1].report_order)))
 
 
