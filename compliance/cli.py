@@ -332,8 +332,16 @@ def cmd_policy_check(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from compliance.rules.engine import load_rules
+    from compliance.rules.catalog import LOCK_PATH, load_rules, read_lock, write_lock
 
+    if args.update_lock:
+        rules, locked = load_rules(), read_lock()
+        changed = [rule.rule_id for rule in rules if locked.get(rule.rule_id) != rule.version]
+        removed = sorted(set(locked) - {rule.rule_id for rule in rules})
+        write_lock(rules)
+        print(f"{LOCK_PATH}: {len(rules)} rules; changed: {', '.join(changed) or 'none'}; "
+              f"removed: {', '.join(removed) or 'none'}")
+        return 0
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["rule_id", "version", "category", "severity", "status", "subject_type", "title"])
     for rule in load_rules():
@@ -450,6 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_quarantine)
 
     p = sub.add_parser("rules", help="list the rules with their versions (content hashes)")
+    p.add_argument("--update-lock", action="store_true",
+                   help="rewrite sql/rules/version.lock.json with every rule's current version "
+                        "(commit it with the rules that changed)")
     p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("policy", help="policy pack tools")

@@ -1,68 +1,25 @@
-"""Detection as code: each rule is `sql/rules/<rule_id>.sql` plus `<rule_id>.yml` metadata.
+"""Running the rules of the catalog (`compliance.rules.catalog`) over a month.
 
-The SQL selects flag rows for one month (`$month_start`, `$month_end`) from the canonical tables,
-the policy tables and the shared views in `sql/views/`; this module adds the stable flag id, the
-rule's content hash and the metadata, and replaces the month's flags.
+A rule's SQL selects flag rows for one month (`$month_start`, `$month_end`) from the canonical
+tables, the policy tables and the shared views in `sql/views/`; this module adds the stable flag
+id, the rule's content hash and the metadata, and replaces the month's flags.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
-import yaml
 
-from compliance.config import RULES_DIR, SQL_DIR
+from compliance.config import SQL_DIR
 from compliance.errors import ComplianceError
 from compliance.months import month_bounds
 from compliance.policy.pack import PolicyPack, install
+from compliance.rules.catalog import Rule, load_rules
 
-SEVERITIES = ("informational", "low", "medium", "high", "critical")
-STATUSES = ("experimental", "test", "stable", "deprecated")
-SUBJECT_TYPES = ("detainer", "account", "access_event", "source")
-CATEGORIES = (
-    "ineligible_hold", "ineligible_notice", "no_judicial_warrant", "hold_over_limit",
-    "unrecorded_transfer", "needs_review",
-    "access_outside_agreement", "missing_purpose", "birthplace_search", "name_fishing", "bulk_access",
-    "volume_spike", "off_hours", "non_arrest_subject", "shared_account", "failed_logins",
-    "unauthorized_write", "export", "log_gap", "audit_tamper",
-)
 RULE_OUTPUT = ("subject_type", "subject_id", "account_id", "person_id", "event_ts", "window_start",
                "summary", "evidence")
 VIEWS_DIR = SQL_DIR / "views"
-
-
-@dataclass(frozen=True)
-class Rule:
-    rule_id: str
-    sql: str
-    meta: dict = field(hash=False)
-    version: str
-
-    @property
-    def category(self) -> str:
-        return self.meta["category"]
-
-    @property
-    def severity(self) -> str:
-        return self.meta["severity"]
-
-
-def load_rules(rules_dir: Path = RULES_DIR) -> list[Rule]:
-    rules = []
-    for meta_path in sorted(rules_dir.glob("*.yml")):
-        sql_path = meta_path.with_suffix(".sql")
-        if not sql_path.is_file():
-            raise ComplianceError("rule metadata without its SQL file", path=str(sql_path))
-        sql = sql_path.read_text(encoding="utf-8")
-        raw_meta = meta_path.read_text(encoding="utf-8")
-        meta = yaml.safe_load(raw_meta)
-        # rule_version: the content hash of the query and its metadata (Elastic-style version lock).
-        version = hashlib.sha256((sql + "\0" + raw_meta).encode()).hexdigest()[:12]
-        rules.append(Rule(meta_path.stem, sql, meta, version))
-    return rules
 
 
 def flag_id(rule_id: str, subject_type: str, subject_id: str, window_start: str | None) -> str:
@@ -116,33 +73,6 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
         con.executemany("INSERT INTO flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", flags)
     con.execute("COMMIT")
     return len(flags)
-
-
-def rule_metadata_problems(rule: Rule) -> list[str]:
-    """The repo-wide lint: everything a rule must declare (Sigma/Elastic style)."""
-    meta, problems = rule.meta or {}, []
-    for key in ("id", "title", "category", "severity", "status", "subject_type", "description",
-                "policy_refs", "rationale", "false_positives", "runbook", "samples"):
-        if not meta.get(key):
-            problems.append(f"{rule.rule_id}: field {key} is missing or empty")
-    if meta.get("category") not in CATEGORIES:
-        problems.append(f"{rule.rule_id}: category {meta.get('category')!r} is not a DESIGN.md category")
-    if meta.get("severity") not in SEVERITIES:
-        problems.append(f"{rule.rule_id}: severity {meta.get('severity')!r} not in {SEVERITIES}")
-    if meta.get("status") not in STATUSES:
-        problems.append(f"{rule.rule_id}: status {meta.get('status')!r} not in {STATUSES}")
-    if meta.get("subject_type") not in SUBJECT_TYPES:
-        problems.append(f"{rule.rule_id}: subject_type {meta.get('subject_type')!r} not in {SUBJECT_TYPES}")
-    samples = meta.get("samples") or []
-    if not any(s.get("expect") for s in samples):
-        problems.append(f"{rule.rule_id}: needs at least one positive sample (expect: [ids])")
-    if not any(s.get("expect") == [] for s in samples):
-        problems.append(f"{rule.rule_id}: needs at least one negative sample (expect: [])")
-    for sample in samples:
-        for key in ("name", "month", "tables"):
-            if key not in sample:
-                problems.append(f"{rule.rule_id}: a sample lacks {key}")
-    return problems
 
 
 def expand_sample_rows(rows: list[dict]) -> list[dict]:

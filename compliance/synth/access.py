@@ -83,20 +83,20 @@ def search_terms(rng, p: Person) -> str:
 
 
 class Access:
-    def __init__(self, mo: Month, accounts: list[Account]):
-        self.mo = mo
+    def __init__(self, month: Month, accounts: list[Account]):
+        self.month = month
         self.accounts = accounts
         self.by_id = {a.account_id: a for a in accounts}
         self.events: list[dict] = []
         self._times: dict[tuple[str, date], list[datetime]] = defaultdict(list)
 
     # --- raw events -------------------------------------------------------------------------------
-    def ev(self, t: datetime, account_id: str, addr: str, action: str, *, source: str = "pars_app",
-           subject: str | None = None, terms: str | None = None, case: str | None = None,
-           purpose: str | None = None, result: int | None = None, outcome: str = "success",
-           source_action: str | None = None, statement: str | None = None,
-           objects: str | None = None, session: str | None = None) -> dict:
-        assert self.mo.inside(t), (self.mo.tag, account_id, t)
+    def event(self, t: datetime, account_id: str, addr: str, action: str, *, source: str = "pars_app",
+              subject: str | None = None, terms: str | None = None, case: str | None = None,
+              purpose: str | None = None, result: int | None = None, outcome: str = "success",
+              source_action: str | None = None, statement: str | None = None,
+              objects: str | None = None, session: str | None = None) -> dict:
+        assert self.month.inside(t), (self.month.text, account_id, t)
         e = {"_t": t, "_n": len(self.events),
              "event_id": None, "event_ts": iso(t), "account_id": account_id, "client_addr": addr,
              "action": action, "subject_person_id": subject, "search_terms": terms,
@@ -116,22 +116,22 @@ class Access:
         terms, result = None, 1
         if action == "search":
             terms, result = search_terms(rng, p), rng.choice((1, 1, 1, 1, 2, 2, 3, 4, 6))
-            sa, objects = "PERSON_SEARCH", "persons;arrests"
+            source_action, objects = "PERSON_SEARCH", "persons;arrests"
         elif action == "view":
-            sa, objects = "PERSON_VIEW", "persons;arrests;charges"
+            source_action, objects = "PERSON_VIEW", "persons;arrests;charges"
         elif action == "update":
             if acct.role == "pdp":
-                sa, objects = "CUSTODY_STATUS_UPDATE", "custody_events"
+                source_action, objects = "CUSTODY_STATUS_UPDATE", "custody_events"
             else:
-                sa, objects = "CHARGE_DISPOSITION_UPDATE", "charges"
+                source_action, objects = "CHARGE_DISPOSITION_UPDATE", "charges"
         elif action == "export":
-            sa, objects = "RAP_SHEET_EXPORT", "persons;arrests;charges"
+            source_action, objects = "RAP_SHEET_EXPORT", "persons;arrests;charges"
         else:
             raise ValueError(action)
         purpose = "A" if action == "update" and acct.role == "fjd_clerk" else "C"
-        return self.ev(t, acct.account_id, addr or acct.addr, action, subject=p.pid, terms=terms,
-                       case=case_number(acct, p), purpose=purpose, result=result,
-                       source_action=sa, objects=objects, session=session)
+        return self.event(t, acct.account_id, addr or acct.addr, action, subject=p.pid, terms=terms,
+                          case=case_number(acct, p), purpose=purpose, result=result,
+                          source_action=source_action, objects=objects, session=session)
 
     def session_id(self, rng) -> str:
         return f"{rng.getrandbits(64):016x}"
@@ -147,11 +147,11 @@ class Access:
     def work_day(self, rng, acct: Account, d: date, n: int, lo: float | None = None,
                  hi: float | None = None, failed_ok: bool = True) -> int:
         """n person-record actions by acct on day d inside its work hours, in 1-2 sessions."""
-        ws, we = acct.hours()
-        if we <= ws:
-            we += 1440
-        lo = ws + 10 if lo is None else lo
-        hi = we - 10 if hi is None else hi
+        work_start, work_end = acct.hours()
+        if work_end <= work_start:
+            work_end += 1440
+        lo = work_start + 10 if lo is None else lo
+        hi = work_end - 10 if hi is None else hi
         sessions = 1 if n < 9 else 2
         counts = [n // sessions + (1 if k < n % sessions else 0) for k in range(sessions)]
         span = (hi - lo) / sessions
@@ -162,33 +162,33 @@ class Access:
             s1 = min(w1 - 6, s0 + max(20.0, m * rng.uniform(4, 12)))
             sid = self.session_id(rng)
             if failed_ok and rng.random() < 0.02:
-                self.ev(self.at_minutes(d, s0 - 0.6), acct.account_id, acct.addr, "login_failed",
-                        outcome="failure", source_action="LOGIN_FAILED", session=None)
+                self.event(self.at_minutes(d, s0 - 0.6), acct.account_id, acct.addr, "login_failed",
+                           outcome="failure", source_action="LOGIN_FAILED", session=None)
             login = self.at_minutes(d, s0)
-            self.ev(login, acct.account_id, acct.addr, "login", source_action="LOGIN", session=sid)
+            self.event(login, acct.account_id, acct.addr, "login", source_action="LOGIN", session=sid)
             last = s0
-            for mm in sorted(rng.uniform(s0 + 0.5, s1) for _ in range(m)):
-                t = self.at_minutes(d, mm)
-                p = self.mo.pick_subject(rng, t)
+            for minute in sorted(rng.uniform(s0 + 0.5, s1) for _ in range(m)):
+                t = self.at_minutes(d, minute)
+                p = self.month.pick_subject(rng, t)
                 if p is None:
                     continue
                 self.person_action(rng, acct, p, t, sid)
-                last = mm
+                last = minute
                 made += 1
-            self.ev(self.at_minutes(d, last + rng.uniform(1, 5)), acct.account_id, acct.addr,
-                    "logout", source_action="LOGOUT", session=sid)
+            self.event(self.at_minutes(d, last + rng.uniform(1, 5)), acct.account_id, acct.addr,
+                       "logout", source_action="LOGOUT", session=sid)
         return made
 
     def night_ok(self, d: date) -> bool:
         """A night shift from d 23:00 to d+1 07:00 falls on two working days of this month."""
-        nd = d + timedelta(days=1)
-        return (d.weekday() <= 3 and is_business_day(d) and is_business_day(nd)
-                and nd.month == d.month)
+        next_day = d + timedelta(days=1)
+        return (d.weekday() <= 3 and is_business_day(d) and is_business_day(next_day)
+                and next_day.month == d.month)
 
     def background(self) -> None:
-        mo = self.mo
-        rng = mo.rng("access-background")
-        for d in mo.days:
+        month = self.month
+        rng = month.rng("access-background")
+        for d in month.days:
             for acct in self.accounts:
                 if not acct.active(d) or acct.role in ("svc", "dba"):
                     continue
@@ -205,32 +205,32 @@ class Access:
         self.dba(rng)
 
     def etl(self, rng) -> None:
-        mo = self.mo
+        month = self.month
         svc = self.by_id["svc_pars_etl"]
         # one import per arrest, a few minutes after it, through the application
-        for p in list(mo.persons):
+        for p in list(month.persons):
             t = p.arrest_t + timedelta(seconds=rng.randint(180, 1500))
-            if t >= mo.end:
-                t = p.arrest_t + (mo.end - p.arrest_t) / 2
-            self.ev(t, svc.account_id, svc.addr, "insert", subject=p.pid, case=p.dc, purpose="A",
-                    result=1, source_action="ARREST_IMPORT", objects="arrests;charges",
-                    session=self.session_id(rng))
+            if t >= month.end:
+                t = p.arrest_t + (month.end - p.arrest_t) / 2
+            self.event(t, svc.account_id, svc.addr, "insert", subject=p.pid, case=p.dc, purpose="A",
+                       result=1, source_action="ARREST_IMPORT", objects="arrests;charges",
+                       session=self.session_id(rng))
         # hourly sync job in the application, two-hourly loads in the database
-        t = mo.start
+        t = month.start
         k = 0
-        while t < mo.end:
+        while t < month.end:
             lt = t.astimezone(TZ)
             batch = f"ETL-{lt:%Y%m%d%H}"
             ts = t + timedelta(seconds=rng.randint(5, 240))
-            self.ev(ts, svc.account_id, svc.addr, "execute", case=batch, purpose="A",
-                    result=rng.randint(0, 40), source_action="BATCH_SYNC",
-                    objects="custody_events;detainers", session=self.session_id(rng))
+            self.event(ts, svc.account_id, svc.addr, "execute", case=batch, purpose="A",
+                       result=rng.randint(0, 40), source_action="BATCH_SYNC",
+                       objects="custody_events;detainers", session=self.session_id(rng))
             if k % 2 == 0:
-                action, sa, stmt, objs = ETL_STATEMENTS[(k // 2) % len(ETL_STATEMENTS)]
-                self.ev(ts + timedelta(seconds=rng.randint(300, 900)), DB_USER["svc_pars_etl"],
-                        svc.addr, action, source="pars_db", case=batch, purpose="A",
-                        result=rng.randint(0, 60), source_action=sa, statement=stmt,
-                        objects=objs or None, session=f"{rng.getrandbits(32):08x}.{rng.getrandbits(16):04x}")
+                action, source_action, stmt, objs = ETL_STATEMENTS[(k // 2) % len(ETL_STATEMENTS)]
+                self.event(ts + timedelta(seconds=rng.randint(300, 900)), DB_USER["svc_pars_etl"],
+                           svc.addr, action, source="pars_db", case=batch, purpose="A",
+                           result=rng.randint(0, 60), source_action=source_action, statement=stmt,
+                           objects=objs or None, session=f"{rng.getrandbits(32):08x}.{rng.getrandbits(16):04x}")
             t += timedelta(hours=1)
             k += 1
 
@@ -238,7 +238,7 @@ class Access:
         dba = self.by_id.get("OIT-DBA-0003")
         if dba is None:
             return
-        for d in self.mo.bizdays:
+        for d in self.month.bizdays:
             if not dba.active(d):
                 continue
             for _ in range(rng.randint(2, 4)):
@@ -246,11 +246,11 @@ class Access:
                                    rng.choice(DBA_STATEMENTS))
 
     def dba_statement(self, rng, dba: Account, t: datetime, stmt) -> dict:
-        action, sa, text, objs = stmt
-        return self.ev(t, DB_USER[dba.account_id], dba.addr, action, source="pars_db",
-                       case=f"CHG{rng.randint(1, 9999999):07d}", purpose="A", source_action=sa,
-                       statement=text, objects=objs or None,
-                       session=f"{rng.getrandbits(32):08x}.{rng.getrandbits(16):04x}")
+        action, source_action, text, objs = stmt
+        return self.event(t, DB_USER[dba.account_id], dba.addr, action, source="pars_db",
+                          case=f"CHG{rng.randint(1, 9999999):07d}", purpose="A", source_action=source_action,
+                          statement=text, objects=objs or None,
+                          session=f"{rng.getrandbits(32):08x}.{rng.getrandbits(16):04x}")
 
     # --- helpers for planted cases ----------------------------------------------------------------
     def free_time(self, rng, account_id: str, d: date, lo: float, hi: float, clear_min: float,

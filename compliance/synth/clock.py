@@ -1,6 +1,6 @@
 """Time for the generator: the pack's zone, US federal holidays, policy versions, DHS form eras.
 
-Everything here is plain stdlib. Local wall times are built in America/New_York and normalised
+Months come from compliance.months (plain stdlib too). Local wall times are built in America/New_York and normalised
 through UTC, so a wall time that does not exist (the spring-forward hour) moves forward and every
 written offset is the real one.
 """
@@ -10,7 +10,10 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("America/New_York")
+from compliance.months import month_days
+
+TZ_NAME = "America/New_York"
+TZ = ZoneInfo(TZ_NAME)
 UTC = timezone.utc
 
 
@@ -38,48 +41,6 @@ def localtime(dt: datetime) -> datetime:
     return dt.astimezone(TZ)
 
 
-# --- months -------------------------------------------------------------------------------------
-
-def parse_month(text: str) -> tuple[int, int]:
-    if not isinstance(text, str) or len(text) != 7 or text[4] != "-":
-        raise ValueError(f"month must be YYYY-MM, got {text!r}")
-    y, m = int(text[:4]), int(text[5:])
-    if not (1 <= m <= 12 and 2000 <= y <= 2099):
-        raise ValueError(f"month out of range (2000-01 .. 2099-12): {text!r}")
-    return y, m
-
-
-def next_month(y: int, m: int) -> tuple[int, int]:
-    return (y + 1, 1) if m == 12 else (y, m + 1)
-
-
-def month_range(month_from: str, month_to: str) -> list[tuple[int, int]]:
-    a, b = parse_month(month_from), parse_month(month_to)
-    if a > b:
-        raise ValueError(f"month_from {month_from} is after month_to {month_to}")
-    out = []
-    while a <= b:
-        out.append(a)
-        a = next_month(*a)
-    return out
-
-
-def month_bounds(y: int, m: int) -> tuple[datetime, datetime]:
-    """[first day 00:00, first day of next month 00:00) local."""
-    ny, nm = next_month(y, m)
-    return at(y, m, 1), at(ny, nm, 1)
-
-
-def month_days(y: int, m: int) -> list[date]:
-    ny, nm = next_month(y, m)
-    d, end = date(y, m, 1), date(ny, nm, 1)
-    out = []
-    while d < end:
-        out.append(d)
-        d += timedelta(days=1)
-    return out
-
-
 # --- US federal holidays (OPM rules, observed dates) ---------------------------------------------
 
 def _nth_weekday(y: int, m: int, weekday: int, n: int) -> date:
@@ -88,8 +49,7 @@ def _nth_weekday(y: int, m: int, weekday: int, n: int) -> date:
 
 
 def _last_weekday(y: int, m: int, weekday: int) -> date:
-    ny, nm = next_month(y, m)
-    last = date(ny, nm, 1) - timedelta(days=1)
+    last = month_days(f"{y:04d}-{m:02d}")[-1]
     return last - timedelta(days=(last.weekday() - weekday) % 7)
 
 
@@ -145,7 +105,7 @@ def business_hours(start: datetime, end: datetime,
     return total / 3600.0
 
 
-# --- policy facts the generator plants around (domain.md §1, policies/philadelphia.yaml) --------
+# --- policy facts the generator plants around (policies/philadelphia.yaml, docs/policy-packs.md) --
 
 EO_1_14 = at(2014, 4, 16)          # Executive Order No. 1-14
 DEC_2015 = at(2015, 12, 22)        # Nutter's December 2015 order

@@ -2,7 +2,7 @@
 
     generate(out_dir, "2016-01", "2017-01", seed=7)
 
-writes the canonical landing folder of DESIGN.md:
+writes the canonical landing folder (docs/data-contract.md, "Landing folder"):
 
     out_dir/accounts/accounts.csv
     out_dir/account_map/account_map.csv
@@ -10,9 +10,9 @@ writes the canonical landing folder of DESIGN.md:
     out_dir/access_events/access_events_<YYYY-MM>.jsonl
     out_dir/labels.jsonl                       one object per planted case, sorted by case_id
 
-Stdlib only. The same seed and range give byte-identical files: every month draws from its own
-random streams derived from (seed, month, purpose), iteration is over sorted lists, and nothing
-reads the clock. Labels state what was planted; they are never computed by running rules.
+Stdlib only (compliance.months is too). The same seed and range give byte-identical files: every
+month draws from its own random streams derived from (seed, month, purpose), iteration is over
+sorted lists, and nothing reads the clock. Labels state what was planted; they are never computed by running rules.
 """
 from __future__ import annotations
 
@@ -22,53 +22,59 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from compliance.errors import ComplianceError
+from compliance.months import month_days, month_range, parse_month
+
 from . import access, access_cases, detainers, people
-from .clock import TZ, is_business_day, localdate, month_days, month_range
-from .model import COLUMNS, MONTHLY_TABLES, Month, derive_seed
+from .clock import TZ, is_business_day, localdate
+from .model import COLUMNS, MONTHLY_TABLES, Month, derive_seed, month_index
 from .reference import ACCOUNT_MAP, BASE_ACCOUNTS, DISTRICTS, Account, district_name
 
 EXTENSIONS = {t: "csv" for t in COLUMNS} | {"access_events": "jsonl"}
+LOG_GAP = "log_gap"
+# Ids carry the month's index since 2000-01 (model.month_index), which must not go negative.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2099-12"
 
 
-def _month_accounts(seed: int, y: int, m: int) -> dict[str, Account]:
+def _month_accounts(seed: int, month: str) -> dict[str, Account]:
     """Accounts planted for one month: one whose access ends mid-month, one whose access starts
     mid-month, and one id that is in no registry. Badge numbers encode the month index so ids
     never collide across months or with the standing registry (badges below 1000)."""
-    rng = random.Random(derive_seed(seed, f"{y}-{m:02d}", "accounts"))
-    mi = (y - 2000) * 12 + (m - 1)
-    days = month_days(y, m)
-    dep_days = [d for d in days if 10 <= d.day <= 20 and is_business_day(d)
-                and is_business_day(d + timedelta(days=1)) and (d + timedelta(days=1)).month == m]
+    rng = random.Random(derive_seed(seed, month, "accounts"))
+    index = month_index(month)
+    days = month_days(month)
+    departure_days = [d for d in days if 10 <= d.day <= 20 and is_business_day(d)
+                      and is_business_day(d + timedelta(days=1)) and d + timedelta(days=1) in days]
     join_days = [d for d in days if 8 <= d.day <= 18 and is_business_day(d)
                  and is_business_day(d - timedelta(days=1))]
-    end = rng.choice(dep_days)
+    end = rng.choice(departure_days)
     start = rng.choice(join_days)
     d1, d2, d3 = (rng.choice(DISTRICTS) for _ in range(3))
-    since = date(y - rng.randint(3, 10), rng.randint(1, 12), rng.randint(1, 28))
+    since = date(parse_month(month)[0] - rng.randint(3, 10), rng.randint(1, 12), rng.randint(1, 28))
     return {
-        "departing": Account(f"PPD-D{d1}-{1000 + (mi * 37) % 4000:04d}", district_name(d1), "city",
+        "departing": Account(f"PPD-D{d1}-{1000 + (index * 37) % 4000:04d}", district_name(d1), "city",
                              since, end, False, "07:00-19:00",
                              f"10.31.{int(d1)}.{rng.randint(100, 199)}", 5, "ppd"),
-        "joining": Account(f"PPD-D{d2}-{5000 + (mi * 53) % 4000:04d}", district_name(d2), "city",
+        "joining": Account(f"PPD-D{d2}-{5000 + (index * 53) % 4000:04d}", district_name(d2), "city",
                            start, None, False, "07:00-19:00",
                            f"10.31.{int(d2)}.{rng.randint(100, 199)}", 5, "ppd"),
-        "unregistered": Account(f"PPD-D{d3}-{9000 + mi % 1000:04d}", district_name(d3), "city",
+        "unregistered": Account(f"PPD-D{d3}-{9000 + index % 1000:04d}", district_name(d3), "city",
                                 date(2000, 1, 1), None, False, "07:00-19:00",
                                 f"10.31.{int(d3)}.{rng.randint(200, 250)}", 5, "ppd"),
     }
 
 
-def _finish_access(mo: Month, ax: access.Access, seq: int) -> int:
+def _finish_access(month: Month, access_log: access.Access, seq: int) -> int:
     """Sort the month's events, give them ids and (application log) sequence numbers, plant the
     log gap, and resolve label placeholders to event ids. Returns the next sequence number."""
-    events = sorted(ax.events, key=lambda e: (e["_t"], e["_n"]))
-    rng = mo.rng("log-gap")
+    events = sorted(access_log.events, key=lambda e: (e["_t"], e["_n"]))
+    rng = month.rng("log-gap")
     app = [i for i, e in enumerate(events) if e["source"] == "pars_app"]
-    cands = [k for k in range(1, len(app))
-             if 10 <= localdate(events[app[k]]["_t"]).day <= 20
-             and is_business_day(localdate(events[app[k]]["_t"]))
-             and 11 <= events[app[k]]["_t"].astimezone(TZ).hour <= 14]
-    gap_at = app[rng.choice(cands)] if cands else None
+    candidates = [k for k in range(1, len(app))
+                  if 10 <= localdate(events[app[k]]["_t"]).day <= 20
+                  and is_business_day(localdate(events[app[k]]["_t"]))
+                  and 11 <= events[app[k]]["_t"].astimezone(TZ).hour <= 14]
+    gap_at = app[rng.choice(candidates)] if candidates else None
     gap = rng.randint(3, 9)
     per_day: dict[date, int] = {}
     by_n: dict[int, str] = {}
@@ -80,18 +86,18 @@ def _finish_access(mo: Month, ax: access.Access, seq: int) -> int:
         by_n[e["_n"]] = e["event_id"]
         if e["source"] == "pars_app":
             if i == gap_at:
-                mo.label("application-log-gap", "source", "pars_app", ["log_gap"],
-                         f"sequence_no of the pars_app log jumps from {seq - 1} to {seq + gap}: "
-                         f"{gap} records missing after {prev_app['event_id']}.",
-                         window_start=prev_app["_t"])
+                month.label("application-log-gap", "source", "pars_app", [LOG_GAP],
+                            f"sequence_no of the pars_app log jumps from {seq - 1} to {seq + gap}: "
+                            f"{gap} records missing after {prev_app['event_id']}.",
+                            window_start=prev_app["_t"])
                 seq += gap
             e["sequence_no"] = seq
             seq += 1
             prev_app = e
-    for lab in mo.labels:
+    for lab in month.labels:
         if lab["subject_id"].startswith("@"):
             lab["subject_id"] = by_n[int(lab["subject_id"][1:])]
-    mo.rows["access_events"] = [((e["_t"], e["_n"]), e) for e in events]
+    month.rows["access_events"] = [((e["_t"], e["_n"]), e) for e in events]
     return seq
 
 
@@ -122,43 +128,45 @@ def generate(out_dir: Path, month_from: str, month_to: str, seed: int) -> dict:
     """Write landing files for the months [month_from, month_to] (YYYY-MM, inclusive) and
     labels.jsonl; return counts per table and number of planted cases."""
     months = month_range(month_from, month_to)
+    if months[0] < FIRST_MONTH or months[-1] > LAST_MONTH:
+        raise ComplianceError(f"the generator writes months {FIRST_MONTH} to {LAST_MONTH}", field="month")
     out = Path(out_dir)
     for table in COLUMNS:
         (out / table).mkdir(parents=True, exist_ok=True)
-    extras = {ym: _month_accounts(seed, *ym) for ym in months}
+    extras = {text: _month_accounts(seed, text) for text in months}
     registry = list(BASE_ACCOUNTS)
-    for ym in months:
-        registry += [extras[ym]["departing"], extras[ym]["joining"]]
+    for text in months:
+        registry += [extras[text]["departing"], extras[text]["joining"]]
 
     counts = {t: 0 for t in COLUMNS}
     labels: list[dict] = []
     seq = 1
-    for y, m in months:
-        mo = Month(seed, y, m, extras[(y, m)])
-        people.generate(mo)
-        detainers.background(mo)
-        detainers.plant(mo)
-        ax = access.Access(mo, list(BASE_ACCOUNTS) + [extras[(y, m)]["departing"],
-                                                      extras[(y, m)]["joining"]])
-        ax.background()
-        access_cases.plant(ax)
-        seq = _finish_access(mo, ax, seq)
+    for text in months:
+        month = Month(seed, text, extras[text])
+        people.generate(month)
+        detainers.background(month)
+        detainers.plant(month)
+        access_log = access.Access(month, list(BASE_ACCOUNTS) + [extras[text]["departing"],
+                                                                 extras[text]["joining"]])
+        access_log.background()
+        access_cases.plant(access_log)
+        seq = _finish_access(month, access_log, seq)
         for table in MONTHLY_TABLES:
-            rows = [r for _, r in sorted(mo.rows[table], key=lambda kr: kr[0])]
-            path = out / table / f"{table}_{mo.tag}.{EXTENSIONS[table]}"
+            rows = [r for _, r in sorted(month.rows[table], key=lambda keyed: keyed[0])]
+            path = out / table / f"{table}_{month.text}.{EXTENSIONS[table]}"
             if EXTENSIONS[table] == "jsonl":
                 _write_jsonl(path, table, rows)
             else:
                 _write_csv(path, table, rows)
             counts[table] += len(rows)
-        labels += mo.labels
+        labels += month.labels
 
     accounts = [_account_row(a) for a in registry]
     _write_csv(out / "accounts" / "accounts.csv", "accounts", accounts)
     counts["accounts"] = len(accounts)
-    amap = [{"source": s, "db_user": u, "account_id": a} for s, u, a in ACCOUNT_MAP]
-    _write_csv(out / "account_map" / "account_map.csv", "account_map", amap)
-    counts["account_map"] = len(amap)
+    account_map_rows = [{"source": s, "db_user": u, "account_id": a} for s, u, a in ACCOUNT_MAP]
+    _write_csv(out / "account_map" / "account_map.csv", "account_map", account_map_rows)
+    counts["account_map"] = len(account_map_rows)
 
     labels.sort(key=lambda lab: lab["case_id"])
     with open(out / "labels.jsonl", "w", newline="", encoding="utf-8") as f:

@@ -7,10 +7,12 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .clock import TZ, is_business_day, iso, month_bounds, month_days
+from compliance.months import month_bounds, month_days, parse_month
+
+from .clock import TZ, TZ_NAME, UTC, is_business_day, iso
 from .reference import CHARGES, FIRST_NAMES, SURNAMES, Account
 
-# Column order of every landing table (DESIGN.md, Landing tables: required + optional columns).
+# Column order of every landing table (docs/data-contract.md, "Tables": required + optional columns).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id", "agency", "agency_kind", "access_start", "access_end", "can_write",
                  "work_hours"),
@@ -28,6 +30,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                       "statement", "objects", "session_id"),
 }
 MONTHLY_TABLES = ("arrests", "charges", "detainers", "custody_events", "access_events")
+
+
+def month_index(month: str) -> int:
+    """Months since 2000-01: ids carry it so that they never collide across months."""
+    year, number = parse_month(month)
+    return (year - 2000) * 12 + (number - 1)
 
 
 def derive_seed(seed: int, *parts: object) -> int:
@@ -52,12 +60,13 @@ class Person:
 class Month:
     """One month [first day 00:00, next first day 00:00) America/New_York."""
 
-    def __init__(self, seed: int, y: int, m: int, extra_accounts: dict[str, Account]):
-        self.seed, self.y, self.m = seed, y, m
-        self.tag = f"{y}-{m:02d}"
-        self.mi = (y - 2000) * 12 + (m - 1)          # month index, 3 digits in person ids
-        self.start, self.end = month_bounds(y, m)     # UTC instants
-        self.days: list[date] = month_days(y, m)
+    def __init__(self, seed: int, text: str, extra_accounts: dict[str, Account]):
+        self.seed, self.text = seed, text             # text: YYYY-MM
+        self.year, self.number = parse_month(text)
+        self.index = month_index(text)                # 3 digits in person ids
+        # UTC instants, so that adding a timedelta adds elapsed time (see clock.local).
+        self.start, self.end = (bound.astimezone(UTC) for bound in month_bounds(text, TZ_NAME))
+        self.days: list[date] = month_days(text)
         self.bizdays: list[date] = [d for d in self.days if is_business_day(d)]
         self.extra = extra_accounts                   # role -> Account planted for this month
         self.rows: dict[str, list[tuple[tuple, dict]]] = {t: [] for t in MONTHLY_TABLES}
@@ -68,7 +77,7 @@ class Month:
 
     # --- randomness and ids ---------------------------------------------------------------------
     def rng(self, name: str) -> random.Random:
-        return random.Random(derive_seed(self.seed, self.tag, name))
+        return random.Random(derive_seed(self.seed, self.text, name))
 
     def next(self, kind: str) -> int:
         self._n[kind] = self._n.get(kind, 0) + 1
@@ -78,12 +87,12 @@ class Month:
         n = self.next("person")
         if n > 8999:
             raise RuntimeError("more than 8999 arrests in a month")
-        return (f"P{self.mi:03d}{n:04d}", f"A{self.y}{self.m:02d}{n:05d}",
-                f"B{self.y}-{self.m:02d}{n:04d}")
+        return (f"P{self.index:03d}{n:04d}", f"A{self.year}{self.number:02d}{n:05d}",
+                f"B{self.year}-{self.number:02d}{n:04d}")
 
     def bystander_id(self) -> str:
         """A person id that never appears in arrests (a complainant, witness or victim)."""
-        return f"P{self.mi:03d}9{self.next('bystander'):03d}"
+        return f"P{self.index:03d}9{self.next('bystander'):03d}"
 
     # --- time helpers ---------------------------------------------------------------------------
     def inside(self, t: datetime) -> bool:
@@ -115,7 +124,7 @@ class Month:
         for key, disposition, ddate in charges:
             statute, grade, description = CHARGES[key]
             self.add("charges", booked_t, {
-                "charge_id": f"C{self.y}{self.m:02d}{self.next('charge'):06d}",
+                "charge_id": f"C{self.year}{self.number:02d}{self.next('charge'):06d}",
                 "person_id": pid, "booking_id": bid, "statute": statute, "grade": grade,
                 "description": description, "disposition": disposition,
                 "disposition_date": ddate.isoformat() if ddate else "",
@@ -123,9 +132,9 @@ class Month:
         return p
 
     def custody(self, p: Person, event_type: str, t: datetime) -> None:
-        assert self.inside(t), (self.tag, event_type, t)
+        assert self.inside(t), (self.text, event_type, t)
         self.add("custody_events", t, {
-            "event_id": f"E{self.y}{self.m:02d}{self.next('custody'):06d}",
+            "event_id": f"E{self.year}{self.number:02d}{self.next('custody'):06d}",
             "person_id": p.pid, "booking_id": p.booking_id, "event_type": event_type,
             "event_ts": iso(t)})
 
@@ -145,7 +154,7 @@ class Month:
     def distinct_subjects(self, rng: random.Random, t: datetime, n: int) -> list[Person]:
         k = self.arrested_before(t)
         if k < n:
-            raise RuntimeError(f"{self.tag}: only {k} people arrested before {iso(t)}, need {n}")
+            raise RuntimeError(f"{self.text}: only {k} people arrested before {iso(t)}, need {n}")
         return [self.persons[i] for i in sorted(rng.sample(range(k), n))]
 
     # --- ground truth ---------------------------------------------------------------------------
@@ -153,8 +162,8 @@ class Month:
               description: str, window_start: datetime | None = None) -> None:
         n = len(self.labels) + 1
         self.labels.append({
-            "case_id": f"{self.tag}-{n:03d}-{slug}",
-            "month": self.tag,
+            "case_id": f"{self.text}-{n:03d}-{slug}",
+            "month": self.text,
             "subject_type": subject_type,
             "subject_id": subject_id,
             "categories": sorted(categories),

@@ -22,22 +22,22 @@ def charges_for(rng, lead: str) -> list[str]:
     return keys
 
 
-def generate(mo: Month) -> None:
-    rng = mo.rng("people")
+def generate(month: Month) -> None:
+    rng = month.rng("people")
     n = rng.randint(820, 960)
     times = []
     # A few arrests in the first hours of the month, so the first morning's lookups have subjects.
     for _ in range(3):
-        times.append(local(mo.days[0], rng.randint(0, 4), rng.randint(5, 59), rng.randint(0, 59)))
+        times.append(local(month.days[0], rng.randint(0, 4), rng.randint(5, 59), rng.randint(0, 59)))
     for _ in range(n - 3):
-        d = rng.choice(mo.days)
+        d = rng.choice(month.days)
         h = rng.choices(range(24), HOUR_WEIGHTS)[0]
         times.append(local(d, h, rng.randint(0, 59), rng.randint(0, 59)))
     times.sort()
     for arrest_t in times:
         booked_t = arrest_t + timedelta(minutes=rng.randint(35, 170))
-        if not mo.inside(booked_t):
-            booked_t = arrest_t + (mo.end - arrest_t) / 2
+        if not month.inside(booked_t):
+            booked_t = arrest_t + (month.end - arrest_t) / 2
         keys = charges_for(rng, rng.choices(_MIX_KEYS, _MIX_WEIGHTS)[0])
         r = rng.random()
         if r < 0.50:
@@ -47,7 +47,7 @@ def generate(mo: Month) -> None:
         else:
             elig_type, elig_t = None, None
         released_t = elig_t + timedelta(minutes=rng.randint(45, 200)) if elig_t else None
-        if released_t is not None and released_t >= mo.end - timedelta(minutes=1):
+        if released_t is not None and released_t >= month.end - timedelta(minutes=1):
             elig_type = elig_t = released_t = None   # still in custody when the month ends
         charges = []
         minor = all(CHARGES[k][1] in ("S", "M3", "M2") for k in keys)
@@ -62,7 +62,7 @@ def generate(mo: Month) -> None:
                 elif q < 0.07:
                     disposition, ddate = "nolle_prossed", localdate(elig_t)
             charges.append((k, disposition, ddate))
-        p = mo.person(rng, arrest_t, booked_t, charges)
+        p = month.person(rng, arrest_t, booked_t, charges)
         if elig_type:
-            mo.custody(p, elig_type, elig_t)
-            mo.custody(p, "released", released_t)
+            month.custody(p, elig_type, elig_t)
+            month.custody(p, "released", released_t)

@@ -1,7 +1,7 @@
 """Reference data for the generator: Pennsylvania charges as written on dockets, the account
 registry of a PARS-like arrest database, and name lists for search criteria.
 
-Statutes and grades follow domain.md §3 and policies/pa_offenses.csv. Planted detainer cases
+Statutes and grades follow the pack's offense table, policies/pa_offenses.csv. Planted detainer cases
 only use statutes whose table entry matches the docket text exactly, so that no planted case
 depends on how a rule normalises subsections.
 """

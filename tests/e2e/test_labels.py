@@ -6,7 +6,8 @@ import pytest
 
 from compliance import warehouse
 from compliance.policy.pack import load_pack
-from compliance.rules.engine import evaluate_month, load_rules
+from compliance.rules.catalog import load_rules
+from compliance.rules.engine import evaluate_month
 from compliance.sources.canonical import ingest_landing
 from compliance.synth import generate
 

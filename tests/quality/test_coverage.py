@@ -1,100 +1,20 @@
-"""Coverage (sql/views/50_coverage.sql) and the log_gap rule built on it."""
+"""Coverage (sql/views/50_coverage.sql): rows received per source and local day. The log_gap rule
+built on it is tested in tests/rules/test_log_gap.py."""
 from __future__ import annotations
 
-import datetime as dt
-import json
-
-import pytest
-
 from compliance import warehouse
-from compliance.errors import ComplianceError
-from compliance.policy.pack import PolicyPack, load_pack
-from compliance.rules.engine import install_views, load_rules, run_rule
-from compliance.sources.canonical import ingest_landing
-from compliance.synth import generate
-
-[LOG_GAP] = [rule for rule in load_rules() if rule.rule_id == "log_gap"]
+from compliance.policy.pack import load_pack
+from compliance.rules.engine import install_views
 
 
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack()
-
-
-def with_log_gap(pack: PolicyPack, **settings) -> PolicyPack:
-    thresholds = {**pack.data["thresholds"], "log_gap": settings}
-    return PolicyPack(pack.path, {**pack.data, "thresholds": thresholds}, pack.sha256)
-
-
-def gaps_flagged(con, pack: PolicyPack, month: str) -> set[tuple[str, str]]:
-    install_views(con, pack)
-    return {(row[1], row[5].astimezone(dt.timezone.utc).isoformat())
-            for row in run_rule(con, LOG_GAP, month, pack.timezone)}
-
-
-@pytest.mark.parametrize("seed", (1, 2, 3))
-@pytest.mark.parametrize(("first", "last"), (("2016-02", "2016-02"), ("2018-08", "2018-09")))
-def test_log_gap_flags_exactly_the_planted_gaps(seed, first, last, pack, tmp_path):
-    generate(tmp_path, first, last, seed)
-    labels = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text().splitlines()]
-    planted = {(lab["subject_id"], dt.datetime.fromisoformat(lab["window_start"]).astimezone(dt.timezone.utc).isoformat())
-               for lab in labels if "log_gap" in lab["categories"]}
-    assert planted
+def test_coverage_days_counts_rows_per_source_and_local_day():
     con = warehouse.memory()
-    ingest_landing(con, tmp_path)
-    flagged = set()
-    for month in sorted({lab["month"] for lab in labels}):
-        flagged |= gaps_flagged(con, pack, month)
-    assert flagged == planted
-    con.close()
-
-
-def events(con, rows: list[tuple]) -> None:
-    con.executemany("INSERT INTO access_events (event_id, event_ts, account_id, source, session_id, sequence_no) "
-                    "VALUES (?, ?, 'u1', ?, ?, ?)", rows)
-
-
-def test_session_scoped_sequences_and_time_gaps(pack):
-    con = warehouse.memory()
-    events(con, [
-        ("p1", "2020-05-11 10:00:00-04", "pg", "s1", 1), ("p2", "2020-05-11 10:01:00-04", "pg", "s2", 1),
-        ("p3", "2020-05-11 10:02:00-04", "pg", "s1", 2), ("p4", "2020-05-11 10:03:00-04", "pg", "s2", 4),
-        ("a1", "2020-05-11 10:00:00-04", "app", None, 7), ("a2", "2020-05-11 10:59:00-04", "app", None, 9),
-    ])
-    scoped = with_log_gap(pack, min_gap_minutes=30, gap_free_sequences={"pg": "session", "app": "source"})
-    assert gaps_flagged(con, scoped, "2020-05") == {
-        ("pg", "2020-05-11T14:01:00+00:00"),    # s2 skips 2 and 3
-        ("app", "2020-05-11T14:00:00+00:00")}   # 8 missing, and 59 silent minutes: one flag
-    [(summary, evidence)] = con.execute(
-        "SELECT summary, evidence FROM (" + LOG_GAP.sql + ") WHERE subject_id = 'app'",
-        {"month_start": dt.datetime(2020, 5, 1, 4, tzinfo=dt.timezone.utc),
-         "month_end": dt.datetime(2020, 6, 1, 4, tzinfo=dt.timezone.utc)}).fetchall()
-    assert summary == ("The app log has a gap after 2020-05-11 10:00:00 local: 1 record missing "
-                       "(sequence_no 7 to 9) and no record for 59 minutes")
-    evidence = json.loads(evidence)
-    assert (evidence["kinds"], evidence["last_event_before"], evidence["first_event_after"]) == (
-        ["sequence", "time"], "a1", "a2")
-    # The same events with sequences promised by nobody: only silences count.
-    assert gaps_flagged(con, with_log_gap(pack, min_gap_minutes=30), "2020-05") == {
-        ("app", "2020-05-11T14:00:00+00:00")}
-    con.close()
-
-
-def test_a_pack_without_the_threshold_is_a_clear_error(pack):
-    con = warehouse.memory()
-    events(con, [("a1", "2020-05-11 10:00:00-04", "app", None, 1)])
-    bare = PolicyPack(pack.path, {**pack.data, "thresholds": {}}, pack.sha256)
-    with pytest.raises(ComplianceError, match="thresholds.log_gap.min_gap_minutes is missing"):
-        gaps_flagged(con, bare, "2020-05")
-    con.close()
-
-
-def test_coverage_days_counts_rows_per_source_and_local_day(pack):
-    con = warehouse.memory()
-    events(con, [("a1", "2020-05-11 23:30:00-04", "app", None, 1), ("a2", "2020-05-12 00:30:00-04", "app", None, 2),
-                 ("d1", "2020-05-12 01:00:00-04", None, None, None)])
+    con.executemany("INSERT INTO access_events (event_id, event_ts, account_id, source, sequence_no) "
+                    "VALUES (?, ?, 'u1', ?, ?)", [
+                        ("a1", "2020-05-11 23:30:00-04", "app", 1), ("a2", "2020-05-12 00:30:00-04", "app", 2),
+                        ("d1", "2020-05-12 01:00:00-04", None, None)])
     con.execute("INSERT INTO detainers (detainer_id, received_at) VALUES ('x', '2020-05-12 03:59:00+00')")
-    install_views(con, pack)
+    install_views(con, load_pack())
     assert con.execute("SELECT table_name, source, CAST(day AS VARCHAR), rows_received FROM coverage_days "
                        "ORDER BY ALL").fetchall() == [
         ("access_events", "access_events", "2020-05-12", 1), ("access_events", "app", "2020-05-11", 1),

@@ -1,7 +1,8 @@
 """Month ends in the pack's zone: a flag belongs to the month of its event in America/New_York."""
 from compliance import warehouse
 from compliance.policy.pack import load_pack
-from compliance.rules.engine import evaluate_month, load_rules, load_sample
+from compliance.rules.catalog import load_rules
+from compliance.rules.engine import evaluate_month, load_sample
 
 ICE = {"account_id": "ice1", "agency": "ICE ERO Philadelphia", "agency_kind": "federal_immigration",
        "access_start": "2010-01-01", "access_end": None}

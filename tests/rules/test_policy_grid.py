@@ -1,13 +1,13 @@
-"""The test grid of the domain reference (§ 3.4): each charge, convicted before release
-eligibility and held for ICE with a judicial warrant under EO 5-16, and what the rules must say."""
+"""A grid of Pennsylvania charges (graded as policies/pa_offenses.csv lists them): each convicted
+before release eligibility and held for ICE with a judicial warrant under EO 5-16, and what the
+rules must say."""
 import pytest
 
 from compliance import warehouse
 from compliance.policy.pack import load_pack
-from compliance.rules.engine import evaluate_month, load_rules, load_sample
+from compliance.rules.catalog import load_rules
+from compliance.rules.engine import evaluate_month, load_sample
 
-DETAINER_CATEGORIES = {"ineligible_hold", "ineligible_notice", "no_judicial_warrant", "hold_over_limit",
-                       "unrecorded_transfer", "needs_review"}
 ELIGIBLE, INELIGIBLE, GREY = set(), {"ineligible_hold"}, {"needs_review"}
 
 GRID = [
@@ -42,7 +42,7 @@ def pack():
 
 @pytest.fixture(scope="module")
 def detainer_rules():
-    return [rule for rule in load_rules() if rule.category in DETAINER_CATEGORIES]
+    return [rule for rule in load_rules() if rule.domain == "detainers"]
 
 
 @pytest.mark.parametrize(("statute", "grade", "description", "disposition", "attachments", "expected"), GRID,

@@ -2,8 +2,8 @@
 
 The label checks re-derive the categories of every detainer and every access event from the
 generated files with a small, independent reading of the semantics the generator plants (the
-policy versions of policies/philadelphia.yaml, 8 C.F.R. § 287.7(d), the access rules of
-DESIGN.md). Labels are written by hand in the generator; these checks only make sure that what
+policy versions of policies/philadelphia.yaml, 8 C.F.R. § 287.7(d), the access categories of
+docs/data-contract.md, "Categories"). Labels are written by hand in the generator; these checks only make sure that what
 was planted is what the labels say, and that the background raises nothing.
 """
 from __future__ import annotations
@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from compliance.synth import generate
+from compliance.errors import ComplianceError
+from compliance.synth import PLANTED_CATEGORIES, generate
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc
 
-HEADERS = {  # DESIGN.md, Landing tables: required + optional columns, in contract order
+HEADERS = {  # docs/data-contract.md, "Tables": required + optional columns, in contract order
     "accounts": ["account_id", "agency", "agency_kind", "access_start", "access_end", "can_write",
                  "work_hours"],
     "account_map": ["source", "db_user", "account_id"],
@@ -261,6 +262,11 @@ def test_labels_format_and_subjects_exist(data):
         assert lab["kind"] == ("violation" if lab["categories"] else "near_miss")
         assert (lab["window_start"] is not None) == (lab["subject_type"] in ("account", "source"))
         assert lab["description"]
+
+
+def test_the_generator_declares_every_category_it_plants():
+    assert sorted(PLANTED_CATEGORIES) == sorted(ALL_CATS)
+    assert len(set(PLANTED_CATEGORIES)) == len(PLANTED_CATEGORIES)
 
 
 def test_every_month_has_every_category(data):
@@ -564,10 +570,12 @@ def test_background_access_is_routine(data):
 
 
 def test_bad_ranges_are_refused(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ComplianceError):
         generate(tmp_path, "2016-05", "2016-04", 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ComplianceError):
         generate(tmp_path, "2016-13", "2016-12", 1)
+    with pytest.raises(ComplianceError):
+        generate(tmp_path, "1999-12", "2000-01", 1)
 
 
 def test_a_month_is_fast(tmp_path):
