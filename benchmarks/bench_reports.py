@@ -18,7 +18,7 @@ BIG, BASELINE, EARLIER = 10_000, 100, 500
 def make_home(home: Path, flags: int) -> Path:
     from compliance import warehouse
     from compliance.months import month_range
-    from compliance.rules.engine import load_rules
+    from compliance.rules.catalog import load_rules
 
     rules = [(r.rule_id, r.category, r.severity) for r in load_rules()]
     months = month_range("2015-04", MONTH)

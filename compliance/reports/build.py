@@ -106,7 +106,7 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
     from compliance.reports.committee import figures
     from compliance.reports.exports import write_flags_parquet
     from compliance.reports.manifest import changes, core
-    from compliance.rules.engine import load_rules
+    from compliance.rules.catalog import load_rules
 
     options = options or ReportOptions()
     started = time.perf_counter()

@@ -18,7 +18,7 @@ from compliance.months import month_bounds, next_month, previous_month, trailing
 from compliance.policy.pack import PolicyPack
 from compliance.reports.options import ReportOptions
 from compliance.reports.quality import quality_section
-from compliance.rules.engine import Rule
+from compliance.rules.catalog import Rule
 
 TREND_MONTHS = 12
 
@@ -44,7 +44,7 @@ def rule_summary(rule: Rule) -> dict:
 
 def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, options: ReportOptions,
             rules: list[Rule]) -> dict:
-    from compliance.rules.engine import install_views
+    from compliance.rules.views import install_views
 
     install_views(con, pack)  # temp views only: the rules' views that some report queries read
     start, end = month_bounds(month, pack.timezone)

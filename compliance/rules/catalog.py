@@ -143,7 +143,7 @@ def installed_relations() -> Mapping[str, str | None]:
     the shared views are installed (sql/schema/, the pack's policy tables, sql/views/): a view's
     SQL, None for a table."""
     from compliance.policy.pack import load_pack
-    from compliance.rules.engine import install_views  # engine imports this module: import late
+    from compliance.rules.views import install_views
     from compliance.warehouse import memory
 
     con = memory()

@@ -13,7 +13,8 @@ CHARGE_FIELDS = ("charge_id", "person_id", "booking_id", "statute", "grade", "de
 def classify_charges(charges: list[dict], pack: PolicyPack) -> list[dict]:
     """Each charge with its parsed citation, the offense it matched (and how), its effective
     grade, and conviction_class (qualifying / not_qualifying / undecidable) with the reason."""
-    from compliance.rules.engine import install_views, load_sample
+    from compliance.rules.engine import load_sample
+    from compliance.rules.views import install_views
     from compliance.warehouse import memory
 
     rows = [{"charge_id": str(i), "person_id": "P", "booking_id": "B", **charge}

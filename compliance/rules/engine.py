@@ -11,28 +11,19 @@ import hashlib
 
 import duckdb
 
-from compliance.config import SQL_DIR
 from compliance.errors import ComplianceError
 from compliance.months import month_bounds
-from compliance.policy.pack import PolicyPack, install
+from compliance.policy.pack import PolicyPack
 from compliance.rules.catalog import Rule, load_rules
+from compliance.rules.views import install_views
 
 RULE_OUTPUT = ("subject_type", "subject_id", "account_id", "person_id", "event_ts", "window_start",
                "summary", "evidence")
-VIEWS_DIR = SQL_DIR / "views"
 
 
 def flag_id(rule_id: str, subject_type: str, subject_id: str, window_start: str | None) -> str:
     key = "|".join([rule_id, subject_type, subject_id, window_start or ""])
     return hashlib.sha256(key.encode()).hexdigest()[:20]
-
-
-def install_views(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
-    """Policy tables, then the shared views rules build on, on this connection only (read-only
-    connections too: reports read the views)."""
-    install(con, pack)
-    for script in sorted(VIEWS_DIR.glob("*.sql")):
-        con.execute(script.read_text(encoding="utf-8"))
 
 
 def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, month: str, tz: str) -> list[tuple]:

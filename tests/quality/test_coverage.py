@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from compliance import warehouse
 from compliance.policy.pack import load_pack
-from compliance.rules.engine import install_views
+from compliance.rules.views import install_views
 
 
 def test_coverage_days_counts_rows_per_source_and_local_day():

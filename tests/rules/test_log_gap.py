@@ -10,7 +10,8 @@ from compliance import warehouse
 from compliance.errors import ComplianceError
 from compliance.policy.pack import PolicyPack, load_pack
 from compliance.rules.catalog import load_rules
-from compliance.rules.engine import install_views, run_rule
+from compliance.rules.engine import run_rule
+from compliance.rules.views import install_views
 from compliance.sources.canonical import ingest_landing
 from compliance.synth import generate
 

@@ -2,7 +2,8 @@
 from compliance import queries, warehouse
 from compliance.months import month_bounds
 from compliance.policy.pack import load_pack
-from compliance.rules.engine import install_views, load_sample
+from compliance.rules.engine import load_sample
+from compliance.rules.views import install_views
 
 
 def test_days_without_a_baseline_are_listed_with_their_lookups():
