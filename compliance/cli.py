@@ -275,7 +275,9 @@ def cmd_status(args) -> int:
             SELECT month, count(*) FILTER (blocking AND NOT success) FROM validation_runs
             GROUP BY ALL""").fetchall())
         runs = con.execute("""
-            SELECT step, month, finished_at, status FROM run_log ORDER BY finished_at DESC LIMIT 8""").fetchall()
+            SELECT step, month, finished_at, status, epoch(finished_at - started_at),
+                   detail::JSON -> 'rule_seconds'
+            FROM run_log ORDER BY finished_at DESC LIMIT 8""").fetchall()
         rerun = {r[0] for r in con.execute("SELECT month FROM rerun_needed").fetchall()}
     print(f"home: {home}")
     print(f"policy pack: {pack.name} {pack.version}")
@@ -289,9 +291,11 @@ def cmd_status(args) -> int:
         print(f"  {month}  {events:8} events  {days:2}/{month_days} days  {detainers:5} detainers  "
               f"{flags.get(month, '-'):>6} flags  {state}"
               f"{'  RE-RUN NEEDED (late files)' if month in rerun else ''}")
-    print("\nlast runs (local time):")
-    for step, month, finished, status in runs:
-        print(f"  {finished:%Y-%m-%d %H:%M} {step:9} {month or '':8} {status}")
+    print("\nlast runs (local time, seconds; an evaluation also names its slowest rules):")
+    for step, month, finished, status, seconds, rule_seconds in runs:
+        slowest = sorted(json.loads(rule_seconds).items(), key=lambda kv: -kv[1])[:3] if rule_seconds else []
+        rules = "  " + ", ".join(f"{rule} {taken:.1f} s" for rule, taken in slowest) if slowest else ""
+        print(f"  {finished:%Y-%m-%d %H:%M} {step:9} {month or '':8} {status:8} {seconds:7.1f} s{rules}")
     return 0
 
 

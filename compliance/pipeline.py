@@ -120,9 +120,11 @@ def validate(home: Path, month: str, policy_path: Path | None = None) -> dict:
 def evaluate(home: Path, month: str, policy_path: Path | None = None) -> int:
     pack = load_pack(policy_path)
     started = _now()
+    seconds: dict[str, float] = {}
     with warehouse.connect(Path(home)) as con:
-        count = evaluate_month(con, pack, month)
-        _log(con, uuid.uuid4().hex, "evaluate", month, started, "success", {"flags": count})
+        count = evaluate_month(con, pack, month, seconds=seconds)
+        _log(con, uuid.uuid4().hex, "evaluate", month, started, "success",
+             {"flags": count, "rule_seconds": seconds})
     return count
 
 

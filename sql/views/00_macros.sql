@@ -28,3 +28,11 @@ CREATE OR REPLACE TEMP MACRO description_key(text) AS
 -- previous one opens a new burst (summed over the account's starts, it numbers the bursts).
 CREATE OR REPLACE TEMP MACRO opens_burst(ts, previous, minutes) AS
     CASE WHEN previous IS NULL OR ts - previous > to_minutes(CAST(minutes AS INTEGER)) THEN 1 ELSE 0 END;
+-- A flag's stable id: the first 20 hex digits of sha256(rule|subject type|subject id|window start),
+-- the window start written as Python's isoformat of the UTC instant (how ids were first made).
+CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS
+    strftime(timezone('UTC', ts), '%Y-%m-%dT%H:%M:%S')
+    || CASE WHEN microsecond(ts) % 1000000 <> 0 THEN '.' || lpad(CAST(microsecond(ts) % 1000000 AS VARCHAR), 6, '0') ELSE '' END
+    || '+00:00';
+CREATE OR REPLACE TEMP MACRO flag_id(rule, subject_type, subject_id, window_start) AS
+    substr(sha256(rule || '|' || subject_type || '|' || subject_id || '|' || coalesce(iso_utc(window_start), '')), 1, 20);

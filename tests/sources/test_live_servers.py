@@ -152,30 +152,39 @@ def _wait_until_audit_is_off(server) -> None:
     raise AssertionError("pgaudit.log did not become 'none' after the reload")
 
 
-@pytest.fixture(scope="module")
-def pg_run(tmp_path_factory) -> LoggedRun:
-    base = tmp_path_factory.mktemp("postgres")
-    server = start_postgres(base, PG_SETTINGS)
+def logged_run(base: Path, server, workload, keep_logs) -> LoggedRun:
+    """Run `workload` on a private server, stop it, and keep its logs in `base/logs`."""
     try:
         started = _now()
-        _pg_workload(server)
+        workload(server)
         ended = _now()
     finally:
         server.stop()
     logs = base / "logs"
-    shutil.copytree(server.log_dir, logs)
+    keep_logs(logs)
     server.cleanup()
     return LoggedRun(logs, started, ended)
+
+
+def ingested_run(run: LoggedRun, home: Path, log_name: str, format: str, source_name: str):
+    """The run's log ingested as `source_name` into `home`, with a connection open on it."""
+    pipeline.ingest_files(home, [run.logs / log_name], source_tz=TZ, format=format, source_name=source_name)
+    with warehouse.connect(home) as con:
+        yield IngestedRun(run, home, con)
+
+
+@pytest.fixture(scope="module")
+def pg_run(tmp_path_factory) -> LoggedRun:
+    base = tmp_path_factory.mktemp("postgres")
+    server = start_postgres(base, PG_SETTINGS)
+    return logged_run(base, server, _pg_workload, lambda logs: shutil.copytree(server.log_dir, logs))
 
 
 @pytest.fixture(scope="module")
 def pg_warehouse(pg_run, tmp_path_factory) -> IngestedRun:
     """The private server's csvlog ingested as source `pars_pg` into a warehouse home."""
-    home = tmp_path_factory.mktemp("pg_home")
-    pipeline.ingest_files(home, [pg_run.logs / "postgresql.csv"], source_tz=TZ, format="pgaudit-csvlog",
-                          source_name="pars_pg")
-    with warehouse.connect(home) as con:
-        yield IngestedRun(pg_run, home, con)
+    yield from ingested_run(pg_run, tmp_path_factory.mktemp("pg_home"), "postgresql.csv", "pgaudit-csvlog",
+                            "pars_pg")
 
 
 def case(name: str, cases=PG_CASES) -> Case:
@@ -326,26 +335,18 @@ def _mariadb_workload(server) -> None:
 def mariadb_run(tmp_path_factory) -> LoggedRun:
     base = tmp_path_factory.mktemp("mariadb")
     server = start_mariadb(base, TZ)
-    try:
-        started = _now()
-        _mariadb_workload(server)
-        ended = _now()
-    finally:
-        server.stop()
-    logs = base / "logs"
-    logs.mkdir()
-    shutil.copy(server.audit_log, logs / "server_audit.log")
-    server.cleanup()
-    return LoggedRun(logs, started, ended)
+
+    def keep_logs(logs: Path) -> None:
+        logs.mkdir()
+        shutil.copy(server.audit_log, logs / "server_audit.log")
+
+    return logged_run(base, server, _mariadb_workload, keep_logs)
 
 
 @pytest.fixture(scope="module")
 def mariadb_warehouse(mariadb_run, tmp_path_factory) -> IngestedRun:
-    home = tmp_path_factory.mktemp("mariadb_home")
-    pipeline.ingest_files(home, [mariadb_run.logs / "server_audit.log"], source_tz=TZ, format="mariadb-audit",
-                          source_name="pars_mariadb")
-    with warehouse.connect(home) as con:
-        yield IngestedRun(mariadb_run, home, con)
+    yield from ingested_run(mariadb_run, tmp_path_factory.mktemp("mariadb_home"), "server_audit.log",
+                            "mariadb-audit", "pars_mariadb")
 
 
 def test_mariadb_every_record_becomes_an_event(mariadb_warehouse):
