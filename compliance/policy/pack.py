@@ -200,3 +200,27 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
     }
     con.execute("CREATE OR REPLACE TEMP TABLE policy_settings (settings JSON)")
     con.execute("INSERT INTO policy_settings VALUES (?)", [json.dumps(settings)])
+    install_setting_macros(con, settings)
+
+
+def install_setting_macros(con: duckdb.DuckDBPyConnection, settings: dict) -> None:
+    """`pack_tz()`, `pack_setting(name)` and `threshold(rule, name)` as macros over literal values.
+
+    They read the same values as `policy_settings`, but as constants: a threshold used as a regular
+    expression is then compiled once per query, where a subquery would compile it once per row.
+    """
+    def text(value) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    def as_text(value) -> str:  # what DuckDB's ->> gives for a JSON value
+        return value if isinstance(value, str) else json.dumps(value)
+
+    settings_cases = " ".join(f"WHEN {text(name)} THEN CAST({text(json.dumps(value))} AS JSON)"
+                              for name, value in settings.items())
+    threshold_cases = " ".join(
+        f"WHEN rule = {text(rule)} AND name = {text(name)} THEN {text(as_text(value))}"
+        for rule, values in (settings.get("thresholds") or {}).items() for name, value in values.items())
+    con.execute(f"CREATE OR REPLACE TEMP MACRO pack_tz() AS {text(settings['timezone'])}")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO pack_setting(name) AS CASE name {settings_cases} END")
+    con.execute("CREATE OR REPLACE TEMP MACRO threshold(rule, name) AS "
+                + (f"CASE {threshold_cases} END" if threshold_cases else "CAST(NULL AS VARCHAR)"))

@@ -1,6 +1,5 @@
--- Helpers every rule may use. policy_settings is installed from the policy pack beforehand.
-CREATE OR REPLACE TEMP MACRO pack_tz() AS (SELECT settings ->> 'timezone' FROM policy_settings);
-CREATE OR REPLACE TEMP MACRO pack_setting(name) AS (SELECT settings -> name FROM policy_settings);
+-- Helpers every rule may use. The policy pack's install (compliance/policy/pack.py) defines
+-- pack_tz(), pack_setting(name) and threshold(rule, name) beforehand.
 -- 00:00 local on a calendar day, as an instant.
 CREATE OR REPLACE TEMP MACRO local_midnight(day) AS timezone(pack_tz(), CAST(day AS TIMESTAMP));
 -- Where a row came from: the file and the physical line (for evidence).
@@ -11,8 +10,6 @@ CREATE OR REPLACE TEMP MACRO source_of(batch, line) AS
 -- (a)(1)(i) is not mistaken for a prefix of (a)(1)(iv).
 CREATE OR REPLACE TEMP MACRO statute_tokens(sub) AS
     regexp_extract_all(upper(coalesce(sub, '')), '[A-Z]\.[0-9]+|[0-9]+|[IVXL]+|[A-Z]');
--- A rule's threshold from the pack: threshold('name_fishing', 'wildcard_searches').
-CREATE OR REPLACE TEMP MACRO threshold(rule, name) AS (pack_setting('thresholds') -> rule ->> name);
 -- The facts every access flag shows about its event.
 CREATE OR REPLACE TEMP MACRO access_facts(e) AS json_object(
     'event_local_time', strftime(e.local_ts, '%Y-%m-%d %H:%M:%S'), 'account', e.resolved_account,
