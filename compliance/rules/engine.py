@@ -71,6 +71,24 @@ def insert_flags(con: duckdb.DuckDBPyConnection, rule: Rule, month: str, start, 
     return count
 
 
+# How far beyond the month the access rules look: their windows are minutes long, and a burst
+# that starts in the month is followed this far; volume_spike's baseline adds its own days before.
+SCOPE_AFTER = dt.timedelta(days=7)
+SCOPE_BEFORE_BEYOND_BASELINE = dt.timedelta(days=2)
+
+
+def scope_access(con: duckdb.DuckDBPyConnection, start: dt.datetime, end: dt.datetime) -> None:
+    """Narrow the access events the month's rules see (`evaluation_events`, under
+    `access_enriched`) to the month, the volume baseline's days before it and a week after, so that
+    no rule reads the warehouse's whole history."""
+    [(baseline_days,)] = con.execute("SELECT CAST(threshold('volume_spike', 'baseline_days') AS INTEGER)").fetchall()
+    low = start - dt.timedelta(days=baseline_days or 0) - SCOPE_BEFORE_BEYOND_BASELINE
+    high = end + SCOPE_AFTER
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW evaluation_events AS SELECT * FROM access_events
+                    WHERE event_ts >= {literal(low.isoformat())}::TIMESTAMPTZ
+                      AND event_ts < {literal(high.isoformat())}::TIMESTAMPTZ""")
+
+
 def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
                    rules: list[Rule] | None = None, seconds: dict[str, float] | None = None) -> int:
     """Replace the month's flags with what every rule finds now, in one transaction; return the
@@ -78,6 +96,7 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
     rules = load_rules() if rules is None else rules
     install_views(con, pack)
     start, end = month_bounds(month, pack.timezone)
+    scope_access(con, start, end)
     total = 0
     con.execute("BEGIN")
     try:

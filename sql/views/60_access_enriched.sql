@@ -13,7 +13,7 @@ WITH executions AS (
                                  THEN concat_ws('|', e.source, e.session_id, CAST(e.event_ts AS VARCHAR), e.statement)
                                  ELSE e.event_id END
                ORDER BY (e.extra ->> 'statement_ref') IS NOT NULL, e.batch_id, e.source_line) = 1 AS is_primary
-    FROM access_events e)
+    FROM evaluation_events e)
 SELECT e.*,
        coalesce(m.account_id, e.account_id) AS resolved_account,
        a.account_id IS NOT NULL AS registered,
