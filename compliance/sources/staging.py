@@ -15,6 +15,7 @@ import duckdb
 
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
+from compliance.sources.text import line_shape
 
 # The 10 MB fields of real exports must load (DuckDB's default max_line_size is 2 MB).
 MAX_LINE_SIZE = 64 * 1024 * 1024
@@ -143,6 +144,53 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
                arg_min(coalesce(column_name, ''), column_idx) AS field,
                arg_min(error_type, column_idx) AS reason, arg_min(error_message, column_idx) AS message
         FROM reject_errors GROUP BY line""")
+    lines, lone_returns = line_shape(path)
+    [(read, rejected)] = con.execute("SELECT (SELECT count(*) FROM raw_read), (SELECT count(*) FROM raw_rejects)").fetchall()
+    if lone_returns == 0 and lines == 1 + read + rejected:
+        _stage_one_line_records(con, header, lines)
+    else:
+        _stage_placed_records(con, header, delimiter, quote, path)
+    return header
+
+
+def _stage_one_line_records(con: duckdb.DuckDBPyConnection, header: list[str], lines: int) -> None:
+    """`raw_records` when every line after the header is one record: the reader's order gives each
+    record its line (a rejected record's number is its line), with no scan of the text."""
+    _build_raw_records(
+        con, header,
+        free_lines=f"""SELECT line_no, row_number() OVER (ORDER BY line_no) AS k FROM range(2, {lines} + 1) t(line_no)
+                       WHERE line_no NOT IN (SELECT slot FROM raw_rejects)""",
+        rejects="SELECT slot AS line_no, * FROM raw_rejects")
+
+
+def _build_raw_records(con: duckdb.DuckDBPyConnection, header: list[str], free_lines: str, rejects: str,
+                       blank_lines: str | None = None) -> None:
+    """`raw_records` from the reader's accepted rows, numbered by `free_lines` (line_no and the
+    k-th accepted row it holds), its rejects placed at their `line_no`, and blank lines ignored."""
+    record_fields = ", ".join(f"{ident(c)} := a.{ident(c)}" for c in header)
+    blanks = f"""
+        UNION ALL BY NAME
+        SELECT line_no, 'ignored' AS state, 'blank line' AS ignore_reason, '' AS raw FROM ({blank_lines})""" \
+        if blank_lines else ""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE raw_records AS
+        WITH accepted AS (
+            SELECT rowid - min(rowid) OVER () + 1 AS k, * FROM raw_read),
+        free_lines AS ({free_lines})
+        SELECT f.line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
+               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
+               to_json(struct_pack({record_fields}))::VARCHAR AS raw, a.* EXCLUDE (k)
+        FROM accepted a JOIN free_lines f USING (k)
+        UNION ALL BY NAME
+        SELECT r.line_no, 'reject' AS state, nullif(r.field, '') AS reject_field,
+               r.reason || ': ' || r.message AS reject_reason, r.raw
+        FROM ({rejects}) r{blanks}""")
+
+
+def _stage_placed_records(con: duckdb.DuckDBPyConnection, header: list[str], delimiter: str, quote: str,
+                          path: Path) -> None:
+    """`raw_records` when records span lines or blank lines are skipped: every physical line is
+    scanned for where records start."""
     _stage_lines(con, path)
     _stage_record_lines(con, delimiter, quote)
     [(starts, read, rejected, unplaced)] = con.execute("""
@@ -155,27 +203,12 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
             f"cannot tell the physical line of every record: the reader found {read + rejected} "
             f"records, the line scan {starts} record starts (quoting this reader does not follow?)",
             path=str(path))
-    record_fields = ", ".join(f"{ident(c)} := a.{ident(c)}" for c in header)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE raw_records AS
-        WITH accepted AS (
-            SELECT rowid - min(rowid) OVER () + 1 AS k, * FROM raw_read),
-        free_lines AS (
-            SELECT line_no, row_number() OVER (ORDER BY line_no) AS k FROM record_lines
-            WHERE starts_record AND slot NOT IN (SELECT slot FROM raw_rejects))
-        SELECT f.line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
-               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
-               to_json(struct_pack({record_fields}))::VARCHAR AS raw, a.* EXCLUDE (k)
-        FROM accepted a JOIN free_lines f USING (k)
-        UNION ALL BY NAME
-        SELECT l.line_no, 'reject' AS state, nullif(r.field, '') AS reject_field,
-               r.reason || ': ' || r.message AS reject_reason, r.raw
-        FROM raw_rejects r JOIN record_lines l USING (slot)
-        UNION ALL BY NAME
-        SELECT line_no, 'ignored' AS state, 'blank line' AS ignore_reason, '' AS raw
-        FROM record_lines WHERE NOT starts_record
-    """)
-    return header
+    _build_raw_records(
+        con, header,
+        free_lines="""SELECT line_no, row_number() OVER (ORDER BY line_no) AS k FROM record_lines
+                      WHERE starts_record AND slot NOT IN (SELECT slot FROM raw_rejects)""",
+        rejects="SELECT l.line_no, r.* FROM raw_rejects r JOIN record_lines l USING (slot)",
+        blank_lines="SELECT line_no FROM record_lines WHERE NOT starts_record")
 
 
 def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:

@@ -86,3 +86,19 @@ def readable_copy(path: Path, encoding: str = "utf-8") -> Iterator[Path]:
         with opener(path, "rb") as source, plain.open("wb") as sink:
             _copy_checked(source, codec, path, sink)
         yield plain
+
+
+def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> tuple[int, int]:
+    """(physical lines, carriage returns not followed by a line feed) of a UTF-8 file, read in
+    chunks: enough to tell whether every record of a CSV file is one line."""
+    lines = lone_returns = 0
+    last = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            joined = last[-1:] + chunk  # a CRLF may straddle two chunks
+            lines += chunk.count(b"\n")
+            lone_returns += joined.count(b"\r") - joined.count(b"\r\n") - (1 if last.endswith(b"\r") else 0)
+            last = chunk
+    if last and not last.endswith(b"\n"):
+        lines += 1
+    return lines, lone_returns

@@ -142,3 +142,16 @@ def test_path_with_dotdot_is_refused(con, tmp_path):
     write(tmp_path / "detainers" / "d.csv", DETAINER_HEADER + "\n")
     with pytest.raises(ComplianceError, match=r"contains '\.\.'"):
         ingest(con, tmp_path / "detainers" / ".." / "detainers" / "d.csv", "canonical", PACK_TZ)
+
+
+def test_line_shape_counts_across_chunk_edges(tmp_path):
+    """The one-line fast path trusts line_shape: check it at every chunk boundary a CRLF can straddle."""
+    from compliance.sources.text import line_shape
+
+    path = tmp_path / "shape.csv"
+    for data in (b"a\r\nb\r\n", b"a\rb\n", b"a\r", b"ab", b"\r\n\r\n\r", b"a\n\rb\r\n"):
+        path.write_bytes(data)
+        expected = (data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0),
+                    data.count(b"\r") - data.count(b"\r\n"))
+        for chunk in (1, 2, 3, 1 << 22):
+            assert line_shape(path, chunk) == expected, (data, chunk)
