@@ -44,6 +44,7 @@ def generate(landing: Path, events: int, flood: bool) -> dict[str, int]:
     for table in ("accounts", "arrests", "access_events"):
         (landing / table).mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"""
         COPY (SELECT 'A' || lpad(i::VARCHAR, 4, '0') AS account_id,
                      CASE WHEN i < {STATE_ACCOUNTS} THEN 'State Police' ELSE 'Philadelphia Police' END AS agency,
@@ -153,7 +154,7 @@ def one_month(root: Path, events: int, flood: bool) -> dict:
     planted = json.loads(subprocess.run(
         [sys.executable, "-c", "import json, sys; from pathlib import Path; from benchmarks.bench_month import generate; "
          f"print(json.dumps(generate(Path({str(landing)!r}), {events}, {flood})))"],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent).stdout)
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent).stdout.splitlines()[-1])
     csv_path = landing / "access_events" / f"access_events_{MONTH}.csv"
     cli = [sys.executable, "-m", "compliance.cli", "--home", str(home)]
     bare = bare_load(csv_path, root / f"bare-{events}.duckdb")
