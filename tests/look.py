@@ -163,9 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for screenshots and page images")
     parser.add_argument("--reports", help="a report version folder (default: build a sample in OUT/home)")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     try:
-        version_dir = Path(args.reports) if args.reports else _sample(out / "home")
+        version_dir = Path(args.reports).resolve() if args.reports else _sample(out / "home")
         result = look(version_dir, out / "images")
     except ComplianceError as exc:
         print(f"look: error: {exc}", file=sys.stderr)
