@@ -123,7 +123,8 @@ def cmd_evaluate(args) -> int:
 def _report_options(args):
     from compliance.reports.options import ReportOptions
 
-    return ReportOptions(suppress_below=args.suppress_below, pdf_flags_per_rule=args.pdf_flags_per_rule)
+    return ReportOptions(suppress_below=args.suppress_below, pdf_flags_per_rule=args.pdf_flags_per_rule,
+                         html_flags_per_rule=args.html_flags_per_rule)
 
 
 def cmd_report(args) -> int:
@@ -422,13 +423,17 @@ def build_parser() -> argparse.ArgumentParser:
         months(p)
         p.set_defaults(func=func)
         if name in ("report", "run"):
-            from compliance.reports.options import DEFAULT_PDF_FLAGS_PER_RULE, DEFAULT_SUPPRESS_BELOW
+            from compliance.reports.options import (DEFAULT_HTML_FLAGS_PER_RULE, DEFAULT_PDF_FLAGS_PER_RULE,
+                                                    DEFAULT_SUPPRESS_BELOW)
 
             p.add_argument("--suppress-below", type=int, default=DEFAULT_SUPPRESS_BELOW, metavar="N",
                            help="committee summary: suppress counts from 1 to N-1 (default %(default)s)")
             p.add_argument("--pdf-flags-per-rule", type=int, default=DEFAULT_PDF_FLAGS_PER_RULE,
-                           metavar="N", help="IG report PDF: detail at most N flags per rule; the HTML "
-                                             "and the exports carry all (default %(default)s)")
+                           metavar="N", help="IG report PDF: detail at most N flags per rule; the "
+                                             "exports carry all (default %(default)s)")
+            p.add_argument("--html-flags-per-rule", type=int, default=DEFAULT_HTML_FLAGS_PER_RULE,
+                           metavar="N", help="IG report HTML: detail at most N flags per rule; the "
+                                             "exports carry all (default %(default)s)")
 
     p = sub.add_parser("deliver", help="e-mail a month's committee summary and IG note (Airflow SMTP "
                                        "connection; an INCOMPLETE month is not sent to the committee)")

@@ -1,8 +1,8 @@
 """Building a month's reports as one version: `<home>/reports/<month>/v<N>/`.
 
-The warehouse is opened read-only and only while the figures are read (and the Parquet export is
-written); charts, HTML and PDF are rendered after it is closed, so a report never holds the
-warehouse lock while WeasyPrint works. If nothing the reports show has changed since the latest
+The warehouse is opened read-only and only while the figures are read, the flag exports are written
+by DuckDB and compared with the previous version's; charts, HTML and PDF are rendered after it is
+closed, so a report never holds the warehouse lock while WeasyPrint works. If nothing the reports show has changed since the latest
 version (same fingerprint), that version is kept and nothing is written.
 """
 from __future__ import annotations
@@ -75,10 +75,9 @@ def report_set(directory: Path, manifest: dict, created: bool) -> ReportSet:
 
 
 def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dict | None) -> dict:
-    """Write every output but the Parquet file into `staged`; return the PDFs' page counts."""
+    """Write every output but the flag exports into `staged`; return the PDFs' page counts."""
     from compliance.reports.charts import trend_charts
     from compliance.reports.committee import render_committee, version_notes
-    from compliance.reports.exports import write_flags_csv
     from compliance.reports.monthly import evaluated_months, render_ig
     from compliance.reports.pdf import write_pdf
     from compliance.reports.statutory import write_illinois, write_nyc
@@ -94,7 +93,6 @@ def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dic
         notes=version_notes(previous, manifest["committee"], manifest["status"]))
     (staged / names["committee_html"]).write_text(committee_html, encoding="utf-8")
     committee_pages = write_pdf(committee_html, staged / names["committee_pdf"])
-    write_flags_csv(data["flags"], staged / names["flags_csv"])
     write_illinois(data, staged / names["illinois_csv"])
     write_nyc(data, staged / names["nyc_csv"])
     return {"ig": ig_pages, "committee": committee_pages}
@@ -104,8 +102,8 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
     """Build the month's IG report (HTML, PDF), committee summary (HTML, tagged PDF), flag exports
     (CSV, Parquet) and statutory exports as a new version, or keep the latest if nothing changed."""
     from compliance.reports.committee import figures
-    from compliance.reports.exports import write_flags_parquet
-    from compliance.reports.manifest import changes, core
+    from compliance.reports.exports import write_flags_exports
+    from compliance.reports.manifest import changes, core, flag_changes
     from compliance.rules.catalog import load_rules
 
     options = options or ReportOptions()
@@ -122,7 +120,9 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
                 return report_set(latest, previous, created=False)
             staged = versions.staging(folder)
             try:
-                write_flags_parquet(con, month, pack.timezone, staged / names["flags_parquet"])
+                write_flags_exports(con, month, pack.timezone, staged / names["flags_parquet"],
+                                    staged / names["flags_csv"])
+                changed_flags = flag_changes(con, latest, previous, staged / names["flags_parquet"])
             except BaseException:
                 versions.discard(staged)
                 raise
@@ -133,7 +133,7 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
                 version=f"v{number}",
                 previous_version=previous["version"] if previous else None,
                 generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
-            manifest["changes"] = changes(previous, manifest)
+            manifest["changes"] = changes(previous, manifest, changed_flags)
             manifest["pdf_pages"] = _render(staged, data, manifest, names, previous)
             manifest["build_seconds"] = round(time.perf_counter() - started, 3)
             manifest["outputs"] = {key: {"file": name, "sha256": _sha256(staged / name),

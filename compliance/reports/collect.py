@@ -1,5 +1,9 @@
 """Everything the month's reports show, read from the warehouse in one short visit.
 
+Whatever the month's flag count, what is read here is bounded: flags are counted and digested in
+SQL and only the first `flags_detailed_per_rule` of each rule come out as rows (the exports are
+written by DuckDB, compliance/reports/exports.py).
+
 `collect` returns plain JSON-ready values (timestamps as ISO 8601 UTC strings), so that the same
 structure feeds every renderer, the fingerprint that decides whether a re-run is a new version,
 and the manifest. Queries live in `sql/reports/`, one per file.
@@ -21,6 +25,8 @@ from compliance.reports.quality import quality_section
 from compliance.rules.catalog import Rule
 
 TREND_MONTHS = 12
+# Accounts without a volume baseline that the IG report lists by name (all are counted).
+LISTED_UNJUDGED_ACCOUNTS = 25
 
 
 def code_version() -> str:
@@ -50,7 +56,8 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
     start, end = month_bounds(month, pack.timezone)
     months = trailing_months(month, TREND_MONTHS)
     params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone,
-              "first_month": months[0]}
+              "first_month": months[0], "per_rule": options.flags_detailed_per_rule,
+              "listed": LISTED_UNJUDGED_ACCOUNTS}
     flags = queries.rows(con, "reports/flags_month", params)
     for flag in flags:
         evidence = json.loads(flag["evidence"]) if flag["evidence"] else {}
@@ -68,7 +75,10 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
         "code_version": code_version(),
         "options": options.as_dict(),
         "rules": [rule_summary(rule) for rule in rules if (rule.meta or {}).get("status") != "deprecated"],
+        # Only the first flags of each rule are detailed; the counts and the digest cover all.
         "flags": flags,
+        "flag_rules": queries.rows(con, "reports/flag_rules", params),
+        "flags_digest": queries.rows(con, "reports/flags_digest", params)[0],
         "flag_counts": queries.rows(con, "reports/flag_counts", params),
         "month_status": queries.rows(con, "reports/month_status", params),
         "coverage": queries.rows(con, "reports/coverage_tables", params),

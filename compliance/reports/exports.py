@@ -8,7 +8,6 @@ are not evaluated by anything).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import duckdb
@@ -35,12 +34,23 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> Path:
     return path
 
 
-def write_flags_csv(flags: list[dict], path: Path) -> Path:
-    rows = [{**flag, "evidence": json.dumps(flag["evidence"], sort_keys=True, ensure_ascii=False)}
-            for flag in flags]
-    return write_csv(path, FLAG_EXPORT_COLUMNS, rows)
+def _csv_cell(column: str) -> str:
+    """SQL for `column` as CSV text, neutralised like `neutralise` (timestamps in UTC ISO 8601, as
+    in the report data); an empty value becomes NULL, written as an empty field as Python's csv
+    module writes it."""
+    text = f"iso_utc({column})" if column == "event_ts" else f"CAST({column} AS VARCHAR)"
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
+    return f"nullif(CASE WHEN left({text}, 1) IN ({starts}) THEN chr(39) || {text} ELSE {text} END, '')"
 
 
-def write_flags_parquet(con: duckdb.DuckDBPyConnection, month: str, tz: str, path: Path) -> Path:
-    queries.relation(con, "reports/flags_month", {"month": month, "tz": tz}).write_parquet(str(path))
-    return path
+def write_flags_exports(con: duckdb.DuckDBPyConnection, month: str, tz: str, parquet: Path,
+                        csv_path: Path) -> None:
+    """Every flag of the month as Parquet (values as they are) and as CSV (neutralised), streamed
+    by DuckDB: no flag passes through Python, however many there are. The CSV is read back from
+    the Parquet file, so the two carry the same rows. Needs the `iso_utc` macro
+    (sql/views/00_macros.sql)."""
+    queries.relation(con, "reports/flags_month", {"month": month, "tz": tz, "per_rule": None}) \
+        .write_parquet(str(parquet))
+    cells = ", ".join(f"{_csv_cell(c)} AS {queries.ident(c)}" for c in FLAG_EXPORT_COLUMNS)
+    con.sql(f"SELECT {cells} FROM read_parquet({queries.literal(str(parquet))})") \
+        .write_csv(str(csv_path), header=True)

@@ -1,15 +1,21 @@
 """The reproducibility manifest of a report version, and what changed since the previous version.
 
 `manifest.json` (IG only, owner-only) records what the version was computed from (input files with
-sha256, policy pack, rule hashes, code version, options), when, and enough of what it showed (a
-digest per flag, counts, the committee's cells) for the next version to state what changed.
+sha256, policy pack, rule hashes, code version, options), when, and enough of what it showed (the
+flag count and one digest of all flags, counts, the committee's cells) for the next version to
+state what changed. Which flags changed is found by DuckDB between the two versions' Parquet
+exports, so a month with a million flags costs no memory here.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from compliance import queries
 from compliance.reports.collect import digest
 
-FLAG_CONTENT = ("rule_id", "rule_version", "category", "severity", "subject_type", "subject_id",
-                "account_id", "person_id", "event_ts", "summary", "evidence")
+# How many ids of added, removed or changed flags a manifest lists (all are counted).
+LISTED_FLAG_CHANGES = 1000
+FLAG_CHANGE_KINDS = ("added", "removed", "changed")
 SECTIONS = {
     "trend": ("flag_counts", "month_status"),
     "coverage": ("coverage", "days", "batches", "quarantine"),
@@ -42,8 +48,8 @@ def core(data: dict, fingerprint: str, committee: dict) -> dict:
         "inputs": [{k: b[k] for k in ("table_name", "path", "sha256", "rows_read", "rows_loaded",
                                       "rows_quarantined", "rows_ignored", "ingested_at")}
                    for b in data["batches"]],
-        "flags": {f["flag_id"]: digest({k: f[k] for k in FLAG_CONTENT}) for f in data["flags"]},
-        "flag_count": len(data["flags"]),
+        "flag_count": data["flags_digest"]["flags"],
+        "flags_sha256": data["flags_digest"]["sha256"],
         "counts_by_category": dict(sorted(counts.items())),
         "sections": {name: digest({k: data[k] for k in keys}) for name, keys in SECTIONS.items()},
         "committee": committee,
@@ -54,11 +60,25 @@ def _before_after(before, after) -> dict | None:
     return None if before == after else {"before": before, "after": after}
 
 
-def changes(previous: dict | None, current: dict) -> dict | None:
-    """What differs between the previous version's manifest and this one (None for a first version)."""
+def flag_changes(con, previous_dir: Path | None, previous: dict | None, current_parquet: Path) -> dict | None:
+    """Flags added, removed and changed since the previous version, read from its Parquet export:
+    per kind, the count and the first LISTED_FLAG_CHANGES ids (None for a first version)."""
     if previous is None:
         return None
-    old_flags, new_flags = previous["flags"], current["flags"]
+    previous_parquet = previous_dir / previous["outputs"]["flags_parquet"]["file"]
+    found = {row["change"]: row for row in queries.rows(
+        con, "reports/flag_changes",
+        {"previous": str(previous_parquet), "current": str(current_parquet), "listed": LISTED_FLAG_CHANGES})}
+    return {kind: {"count": found[kind]["flags"] if kind in found else 0,
+                   "listed": found[kind]["listed"] if kind in found else []}
+            for kind in FLAG_CHANGE_KINDS}
+
+
+def changes(previous: dict | None, current: dict, changed_flags: dict | None) -> dict | None:
+    """What differs between the previous version's manifest and this one (None for a first
+    version); `changed_flags` from `flag_changes`."""
+    if previous is None:
+        return None
     old_inputs = {i["path"]: i["sha256"] for i in previous["inputs"]}
     new_inputs = {i["path"]: i["sha256"] for i in current["inputs"]}
     old_counts, new_counts = previous["counts_by_category"], current["counts_by_category"]
@@ -66,9 +86,8 @@ def changes(previous: dict | None, current: dict) -> dict | None:
     return {
         "previous_version": previous["version"],
         "previous_generated_at": previous["generated_at"],
-        "flags_added": sorted(set(new_flags) - set(old_flags)),
-        "flags_removed": sorted(set(old_flags) - set(new_flags)),
-        "flags_changed": sorted(k for k in set(old_flags) & set(new_flags) if old_flags[k] != new_flags[k]),
+        **{f"flags_{kind}": changed_flags[kind]["listed"] for kind in FLAG_CHANGE_KINDS},
+        **{f"flags_{kind}_count": changed_flags[kind]["count"] for kind in FLAG_CHANGE_KINDS},
         "counts": [{"category": c, "before": old_counts.get(c, 0), "after": new_counts.get(c, 0)}
                    for c in sorted(set(old_counts) | set(new_counts))
                    if old_counts.get(c, 0) != new_counts.get(c, 0)],

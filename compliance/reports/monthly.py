@@ -1,8 +1,9 @@
 """The monthly inspector-general report: what the template shows, computed from `collect`'s data.
 
-One template renders both forms: the HTML carries every flag with its evidence; the PDF details at
-most `pdf_flags_per_rule` flags per rule and points to the CSV/Parquet exports for the rest, so a
-month with 10,000 flags stays readable and quick to print.
+One template renders both forms: the HTML details at most `html_flags_per_rule` flags per rule with
+their full evidence, the PDF at most `pdf_flags_per_rule`; both state how many more each rule has
+and point to the CSV/Parquet exports, which carry every flag. So a month with a million flags
+stays readable, quick to print and bounded in memory.
 """
 from __future__ import annotations
 
@@ -100,25 +101,27 @@ def _sources(evidence: dict) -> list[str]:
     return [f"{s.get('file')}, line {s.get('line')}" if isinstance(s, dict) else str(s) for s in lines]
 
 
-def rule_groups(data: dict, cap: int | None) -> list[dict]:
-    """Flags grouped by rule, most severe rules first; `cap` limits the flags detailed per rule."""
+def rule_groups(data: dict, cap: int) -> list[dict]:
+    """Flags grouped by rule, most severe rules first, each with its count over the whole month
+    and at most `cap` flags detailed (the first by time)."""
     rules = {r["rule_id"]: r for r in data["rules"]}
-    grouped: dict[str, list[dict]] = defaultdict(list)
+    detailed: dict[str, list[dict]] = defaultdict(list)
     for flag in data["flags"]:
-        grouped[flag["rule_id"]].append(flag)
-    order = category_order({f["category"] for f in data["flags"]})
+        detailed[flag["rule_id"]].append(flag)
+    order = category_order({r["category"] for r in data["flag_rules"]})
     groups = []
-    for rule_id, flags in grouped.items():
+    for counted in data["flag_rules"]:
+        rule_id = counted["rule_id"]
         rule = rules.get(rule_id) or {
             "rule_id": rule_id, "version": None, "title": "(rule no longer in sql/rules/)",
-            "category": flags[0]["category"], "severity": flags[0]["severity"], "status": "removed",
+            "category": counted["category"], "severity": counted["severity"], "status": "removed",
             "policy_refs": [], "runbook": None}
-        shown = flags if cap is None else flags[:cap]
+        shown = detailed[rule_id][:cap]
         groups.append({
             "rule": rule,
-            "count": len(flags),
-            "versions": sorted({f["rule_version"] for f in flags}),
-            "hidden": len(flags) - len(shown),
+            "count": counted["flags"],
+            "versions": counted["versions"],
+            "hidden": counted["flags"] - len(shown),
             "flags": [{**f, "sources": _sources(f["evidence"]), "facts": _compact(f["evidence"]),
                        "citation": f["policy_citation"] or "; ".join(rule["policy_refs"])}
                       for f in shown],
@@ -134,7 +137,7 @@ def render_ig(data: dict, *, manifest: dict, changes: dict | None, charts: dict,
               generated_at: str, pdf: bool) -> str:
     from markupsafe import Markup
 
-    cap = data["options"]["pdf_flags_per_rule"] if pdf else None
+    cap = data["options"]["pdf_flags_per_rule" if pdf else "html_flags_per_rule"]
     return render(
         "ig_report.html.j2",
         data=data, month_label=month_label(data["month"]), manifest=manifest, changes=changes,

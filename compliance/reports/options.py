@@ -7,24 +7,34 @@ from compliance.errors import ComplianceError
 
 DEFAULT_SUPPRESS_BELOW = 11
 DEFAULT_PDF_FLAGS_PER_RULE = 10
+DEFAULT_HTML_FLAGS_PER_RULE = 200
 
 
 @dataclass(frozen=True)
 class ReportOptions:
     """`suppress_below`: in the committee summary a count from 1 to suppress_below - 1 is shown as
-    suppressed (0 is shown: it describes nobody). `pdf_flags_per_rule`: how many flags of each rule
-    the IG report's PDF details; the HTML and the CSV/Parquet exports always carry every flag."""
+    suppressed (0 is shown: it describes nobody). `pdf_flags_per_rule` and `html_flags_per_rule`:
+    how many flags of each rule the IG report's PDF and HTML detail, so that a month with a
+    million flags still renders in bounded time and memory; the CSV/Parquet exports always carry
+    every flag."""
 
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
     pdf_flags_per_rule: int = DEFAULT_PDF_FLAGS_PER_RULE
+    html_flags_per_rule: int = DEFAULT_HTML_FLAGS_PER_RULE
 
     def __post_init__(self):
         if not isinstance(self.suppress_below, int) or self.suppress_below < 1:
             raise ComplianceError(f"must be a whole number of at least 1, got {self.suppress_below!r}",
                                   field="suppress_below")
-        if not isinstance(self.pdf_flags_per_rule, int) or self.pdf_flags_per_rule < 0:
-            raise ComplianceError(f"must be a whole number of at least 0, got {self.pdf_flags_per_rule!r}",
-                                  field="pdf_flags_per_rule")
+        for name in ("pdf_flags_per_rule", "html_flags_per_rule"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ComplianceError(f"must be a whole number of at least 0, got {value!r}", field=name)
+
+    @property
+    def flags_detailed_per_rule(self) -> int:
+        """How many flags of each rule the report data carries: enough for either form."""
+        return max(self.pdf_flags_per_rule, self.html_flags_per_rule)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -1,5 +1,6 @@
--- Every flag of the month with its local time, policy citation and source lines: the rows of the
--- IG report and of the CSV and Parquet exports.
+-- The month's flags with their local time, policy citation and source lines: every flag for the
+-- CSV and Parquet exports ($per_rule NULL), or the first $per_rule of each rule by time for the
+-- IG report's detail, so that a month with a million flags renders in bounded time and memory.
 SELECT flag_id, rule_id, rule_version, category, severity, month, subject_type, subject_id,
        account_id, person_id, event_ts,
        strftime(timezone($tz, event_ts), '%Y-%m-%d %H:%M:%S') AS event_local,
@@ -11,4 +12,6 @@ SELECT flag_id, rule_id, rule_version, category, severity, month, subject_type, 
        evidence
 FROM flags
 WHERE month = $month
+QUALIFY $per_rule IS NULL
+     OR row_number() OVER (PARTITION BY rule_id ORDER BY event_ts, subject_id, flag_id) <= $per_rule
 ORDER BY event_ts, rule_id, subject_id, flag_id

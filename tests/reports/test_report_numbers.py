@@ -2,16 +2,19 @@
 means (plain counts, Python over raw rows) for 13 generated months, must match what is shown."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
+import shutil
 from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-from compliance import warehouse
+from compliance import pipeline, warehouse
 from compliance.config import RULES_DIR
+from compliance.reports.options import DEFAULT_HTML_FLAGS_PER_RULE, ReportOptions
 from report_helpers import TEST_THRESHOLD
 from report_reading import is_subsequence, numbers, pdf_text, read_html
 
@@ -96,7 +99,7 @@ class Truth:
                        if start <= s < end)
 
 
-def expected_ig(truth: Truth, key: str, attrs: dict, cap: int | None):
+def expected_ig(truth: Truth, key: str, attrs: dict, options: ReportOptions, cap: int):
     month, previous = truth.month, shift(truth.month, -1)
     parts = key.split(".")
     if key == "flags.total":
@@ -125,8 +128,8 @@ def expected_ig(truth: Truth, key: str, attrs: dict, cap: int | None):
         return truth.flags(month, rule_id=parts[1])
     if parts[0] == "rule" and parts[2] == "not_shown":
         return truth.flags(month, rule_id=parts[1]) - cap
-    if key == "options.pdf_flags_per_rule":
-        return cap
+    if parts[0] == "options":
+        return getattr(options, parts[1])
     if parts[0] == "nyc":
         return truth.nyc()[parts[1]]
     if key == "illinois.records":
@@ -150,10 +153,12 @@ def truth(generated):
         yield Truth(con, generated.month)
 
 
-def check_ig(reading, truth: Truth, cap: int | None) -> dict:
+def check_ig(reading, truth: Truth, options: ReportOptions, cap: int) -> dict:
+    """Every marked figure of an IG report against the warehouse; `cap`: the flags its form
+    details per rule."""
     checked = {}
     for metric in reading.metrics:
-        expected = expected_ig(truth, metric.key, metric.attrs, cap)
+        expected = expected_ig(truth, metric.key, metric.attrs, options, cap)
         if expected is None:
             assert metric.missing, f"{metric.key}: shows {metric.text!r}, but the month was not evaluated"
         else:
@@ -165,7 +170,8 @@ def check_ig(reading, truth: Truth, cap: int | None) -> dict:
 
 def test_every_ig_figure_matches_the_warehouse(generated, truth):
     reading = read_html(generated.reports.files["ig_html"])
-    checked = check_ig(reading, truth, cap=None)
+    options = ReportOptions(suppress_below=TEST_THRESHOLD)
+    checked = check_ig(reading, truth, options, cap=options.html_flags_per_rule)
     month = generated.month
     # Nothing expected is left out.
     categories = {c for (c,) in truth.con.execute(
@@ -202,9 +208,34 @@ def test_ig_pdf_caps_details_and_states_the_same_figures(generated, truth):
     assert detailed == Counter({r: min(n, cap) for r, n in per_rule.items()})
     assert max(per_rule.values()) > cap, "the generated month should have a rule over the cap"
     assert f"flags-{generated.month}.csv" in text
-    # The HTML details every flag.
+    # The HTML details every flag when no rule has more than its cap.
+    assert max(per_rule.values()) <= DEFAULT_HTML_FLAGS_PER_RULE
     html_text = generated.reports.files["ig_html"].read_text(encoding="utf-8")
     assert all(f'id="flag-{flag_id}"' in html_text for _, flag_id in flags)
+
+
+def test_ig_html_caps_details_per_rule_and_counts_the_rest(generated, truth, tmp_path):
+    """With a cap below the month's counts, the HTML details the first flags of each rule by time
+    and states, checked like every figure, how many more are only in the exports."""
+    home = tmp_path / "home"
+    shutil.copytree(generated.home, home, ignore=shutil.ignore_patterns("reports"))
+    options = ReportOptions(suppress_below=TEST_THRESHOLD, html_flags_per_rule=3)
+    reports = pipeline.build_reports(home, generated.month, options=options)
+    reading = read_html(reports.ig_html)
+    checked = check_ig(reading, truth, options, cap=3)
+    html_text = reports.ig_html.read_text(encoding="utf-8")
+    flags = truth.con.execute("SELECT rule_id, flag_id, event_ts, subject_id FROM flags WHERE month = ? "
+                              "ORDER BY event_ts, subject_id, flag_id", [generated.month]).fetchall()
+    per_rule = Counter(rule_id for rule_id, *_ in flags)
+    first = {rule_id: [f for r, f, *_ in flags if r == rule_id][:3] for rule_id in per_rule}
+    assert {flag_id for flag_id in (f for _, f, *_ in flags) if f'id="flag-{flag_id}"' in html_text} \
+        == {f for ids in first.values() for f in ids}
+    over = {r for r, n in per_rule.items() if n > 3}
+    assert over, "the generated month should have a rule over 3 flags"
+    assert {f"rule.{r}.not_shown" for r in over} <= set(checked)
+    # The exports still carry every flag.
+    with open(reports.files["flags_csv"], encoding="utf-8", newline="") as fh:
+        assert sorted(row["flag_id"] for row in csv.DictReader(fh)) == sorted(f for _, f, *_ in flags)
 
 
 def committee_expected(truth: Truth, threshold: int) -> dict:

@@ -48,6 +48,7 @@ def test_late_data_makes_a_new_version_that_states_what_changed(tiny_home):
     changes = manifest["changes"]
     assert changes["previous_version"] == "v1"
     assert changes["flags_added"] == sorted(f["flag_id"] for f in late)
+    assert (changes["flags_added_count"], changes["flags_removed_count"], changes["flags_changed_count"]) == (4, 0, 0)
     assert changes["flags_removed"] == [] and changes["flags_changed"] == []
     assert changes["inputs_added"] == ["landing/detainers/detainers_2016-03-late.csv"]
     assert {c["category"]: (c["before"], c["after"]) for c in changes["counts"]} == {
@@ -79,3 +80,22 @@ def test_incomplete_month_is_marked_in_both_reports(tiny_home):
     assert reports.status == "INCOMPLETE" and reports.incomplete
     assert "INCOMPLETE: blocking data-quality checks failed" in reports.ig_html.read_text(encoding="utf-8")
     assert "INCOMPLETE: some of this month" in reports.files["committee_html"].read_text(encoding="utf-8")
+
+
+def test_removed_and_changed_flags_are_counted_and_listed_up_to_a_cap(tiny_home, monkeypatch):
+    from compliance.reports import manifest as manifest_module
+
+    home = tiny_home(flags=flags("h", 6))
+    first = pipeline.build_reports(home, MONTH)
+    with warehouse.connect(home) as con:
+        con.execute("DELETE FROM flags WHERE flag_id IN ('h000', 'h001')")
+        con.execute("UPDATE flags SET summary = 'held, and the summary was rewritten' WHERE flag_id = 'h002'")
+    monkeypatch.setattr(manifest_module, "LISTED_FLAG_CHANGES", 1)
+    second = pipeline.build_reports(home, MONTH)
+    assert (first.version, second.version) == ("v1", "v2")
+    changes = json.loads((second.directory / "manifest.json").read_text())["changes"]
+    assert (changes["flags_added_count"], changes["flags_removed_count"], changes["flags_changed_count"]) == (0, 2, 1)
+    assert (changes["flags_added"], changes["flags_removed"], changes["flags_changed"]) == ([], ["h000"], ["h002"])
+    ig = {m.key: m for m in read_html(second.ig_html).metrics}
+    assert tuple(ig[f"changes.flags_{kind}"].value for kind in ("added", "removed", "changed")) == (0, 2, 1)
+    assert "Removed: h000 and 1 more" in " ".join(read_html(second.ig_html).text)
