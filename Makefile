@@ -1,5 +1,7 @@
 # Two commands for a newcomer: `make demo` and `make test`. Everything else is bootstrapped from
 # the package registry into this checkout: uv into .tools/, the locked environment into .venv/.
+# Its bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every process would
+# otherwise compile Great Expectations and Airflow again (seconds per stage).
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
@@ -18,7 +20,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python "$$(command -v $(PYTHON))"
+	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))"
 	touch $@
 
 install: $(VENV)/.synced
