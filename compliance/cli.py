@@ -157,8 +157,11 @@ def cmd_run(args) -> int:
 
     home = _home(args)
     for month in _months(args):
-        print(f"{month}: validating, evaluating, reporting...", file=sys.stderr)
-        result = pipeline.run_month(home, month, args.policy, _report_options(args))
+        print(f"{month}: validating, evaluating, reporting...", file=sys.stderr, flush=True)
+        result = pipeline.run_month(
+            home, month, args.policy, _report_options(args),
+            progress=lambda stage, seconds, outcome, month=month: print(
+                f"{month}: {stage} done in {seconds:.1f} s: {outcome}", file=sys.stderr, flush=True))
         state = "INCOMPLETE" if result["incomplete"] else "complete"
         print(f"{month}: {result['flags']} flags, {state}, report {result['report_version']} "
               f"{result['report']}")
@@ -292,7 +295,7 @@ def cmd_status(args) -> int:
         print(f"  {month}  {events:8} events  {days:2}/{month_days} days  {detainers:5} detainers  "
               f"{flags.get(month, '-'):>6} flags  {state}"
               f"{'  RE-RUN NEEDED (late files)' if month in rerun else ''}")
-    print("\nlast runs (local time, seconds; an evaluation also names its slowest rules):")
+    print("\nlast runs (local time, seconds per stage; an evaluation also names its slowest rules):")
     for step, month, finished, status, seconds, rule_seconds in runs:
         slowest = sorted(json.loads(rule_seconds).items(), key=lambda kv: -kv[1])[:3] if rule_seconds else []
         rules = "  " + ", ".join(f"{rule} {taken:.1f} s" for rule, taken in slowest) if slowest else ""

@@ -114,7 +114,13 @@ def validate(home: Path, month: str, policy_path: Path | None = None) -> dict:
     """Run the Great Expectations suites on the month, bounded in the pack's time zone."""
     from compliance.quality.validate import validate_month
 
-    return validate_month(Path(home), month, tz=load_pack(policy_path).timezone)
+    started = _now()
+    result = validate_month(Path(home), month, tz=load_pack(policy_path).timezone)
+    with warehouse.connect(Path(home)) as con:
+        _log(con, uuid.uuid4().hex, "validate", month, started, "success",
+             {"checks": len(result["results"]), "blocking_failures": result["blocking_failures"],
+              "warnings": result["warnings"]})
+    return result
 
 
 def evaluate(home: Path, month: str, policy_path: Path | None = None) -> int:
@@ -133,9 +139,12 @@ def build_reports(home: Path, month: str, policy_path: Path | None = None, optio
     version when anything they show changed, else the latest one. `options`: `ReportOptions`."""
     from compliance.reports.build import build_reports as build
 
+    started = _now()
     reports = build(Path(home), month, load_pack(policy_path), options)
     with warehouse.connect(Path(home)) as con:
         late.record_report(con, month)
+        _log(con, uuid.uuid4().hex, "report", month, started, "success",
+             {"version": reports.version, "created": reports.created, "status": reports.status})
     return reports
 
 
@@ -144,11 +153,22 @@ def report(home: Path, month: str, policy_path: Path | None = None, options=None
     return build_reports(home, month, policy_path, options).ig_html
 
 
-def run_month(home: Path, month: str, policy_path: Path | None = None, options=None) -> dict:
-    """Validate, evaluate and report one month."""
-    validation = validate(home, month, policy_path)
-    flags = evaluate(home, month, policy_path)
-    reports = build_reports(home, month, policy_path, options)
+def run_month(home: Path, month: str, policy_path: Path | None = None, options=None,
+              progress=None) -> dict:
+    """Validate, evaluate and report one month. `progress(stage, seconds, outcome)`, when given,
+    hears of each stage as it ends (a city-scale month takes minutes)."""
+    def timed(stage: str, work, outcome):
+        started = dt.datetime.now()
+        result = work()
+        if progress:
+            progress(stage, (dt.datetime.now() - started).total_seconds(), outcome(result))
+        return result
+
+    validation = timed("validate", lambda: validate(home, month, policy_path),
+                       lambda r: f"{r['blocking_failures']} blocking failures, {r['warnings']} warnings")
+    flags = timed("evaluate", lambda: evaluate(home, month, policy_path), lambda n: f"{n} flags")
+    reports = timed("report", lambda: build_reports(home, month, policy_path, options),
+                    lambda r: f"{r.version} ({'new' if r.created else 'unchanged, kept'})")
     return {"month": month, "flags": flags, "blocking_failures": validation["blocking_failures"],
             "incomplete": validation["blocking_failures"] > 0, "report": str(reports.ig_html),
             "report_version": reports.version, "new_report_version": reports.created,
