@@ -171,25 +171,27 @@ def cmd_run(args) -> int:
 def cmd_flags(args) -> int:
     from compliance import warehouse
 
+    out = sys.stdout
     with warehouse.connect(_home(args), read_only=True) as con:
         cursor = con.execute(
             f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE month = ? "
             "ORDER BY event_ts, rule_id, subject_id", [args.month])
-        rows = cursor.fetchall()
-    out = sys.stdout
-    if args.format == "csv":
-        from compliance.reports.exports import neutralise
+        writer = None
+        if args.format == "csv":
+            from compliance.reports.exports import neutralise
 
-        # Summaries quote log text; a spreadsheet must not run it as a formula.
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(FLAG_COLUMNS)
-        for row in rows:
-            writer.writerow([neutralise(_text(v)) for v in row])
-    else:
-        for row in rows:
-            record = dict(zip(FLAG_COLUMNS, row))
-            record["evidence"] = json.loads(record["evidence"]) if record["evidence"] else None
-            out.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
+            # Summaries quote log text; a spreadsheet must not run it as a formula.
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(FLAG_COLUMNS)
+        # In batches: a month may have millions of flags.
+        while batch := cursor.fetchmany(QUERY_BATCH_ROWS):
+            for row in batch:
+                if writer:
+                    writer.writerow([neutralise(_text(v)) for v in row])
+                    continue
+                record = dict(zip(FLAG_COLUMNS, row))
+                record["evidence"] = json.loads(record["evidence"]) if record["evidence"] else None
+                out.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
     return 0
 
 
@@ -308,8 +310,8 @@ def cmd_quarantine(args) -> int:
     from compliance.quality.quarantine import printable, quarantined_rows
 
     with warehouse.connect(_home(args), read_only=True) as con:
-        rows = quarantined_rows(con, table=args.table, path=args.file, reason=args.reason)
-    shown = rows[:args.limit]
+        shown, matching = quarantined_rows(con, table=args.table, path=args.file, reason=args.reason,
+                                           limit=args.limit)
     if args.format == "csv":
         columns = ("table_name", "path", "line_no", "field", "reason", "raw")
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -319,10 +321,10 @@ def cmd_quarantine(args) -> int:
         return 0
     for row in shown:
         print(f"{row['path']}: line {row['line_no']}, field {row['field'] or '-'}: {printable(row['reason'])}")
-    if not rows:
+    if not shown:
         print("no quarantined rows")
-    elif len(shown) < len(rows):
-        print(f"({len(rows) - len(shown)} more; raise --limit or narrow with --table, --file, --reason)",
+    elif len(shown) < matching:
+        print(f"({matching - len(shown)} more; raise --limit or narrow with --table, --file, --reason)",
               file=sys.stderr)
     return 0
 
