@@ -49,7 +49,7 @@ def core(data: dict, fingerprint: str, committee: dict) -> dict:
                                       "rows_quarantined", "rows_ignored", "ingested_at")}
                    for b in data["batches"]],
         "flag_count": data["flags_digest"]["flags"],
-        "flags_sha256": data["flags_digest"]["sha256"],
+        "flags_digest": data["flags_digest"]["digest"],
         "counts_by_category": dict(sorted(counts.items())),
         "sections": {name: digest({k: data[k] for k in keys}) for name, keys in SECTIONS.items()},
         "committee": committee,
