@@ -53,12 +53,15 @@ def trend_charts(months: list[str], counts: list[dict], evaluated: set[str]) -> 
         y=alt.Y("category:N", title=None, sort=categories),
     )
     heat = base.mark_rect().encode(
-        color=alt.Color("flags:Q", title="Flags", scale=alt.Scale(scheme="oranges")))
+        # From zero: a gradient needs two ends even when every cell holds the same count.
+        color=alt.Color("flags:Q", title="Flags", scale=alt.Scale(scheme="oranges", domainMin=0)))
     # Dark cells get white figures so that every label keeps its contrast.
     labels = base.mark_text(fontSize=10).encode(
-        text=alt.Text("flags:Q"),
+        # Compact (31.3k, 1M) so that every label fits its cell; the table gives exact figures.
+        text=alt.Text("flags:Q", format=".3~s"),
         color=alt.condition("datum.flags > 0.6 * datum.most", alt.value("white"), alt.value("black")))
-    by_category = (heat + labels).properties(width=540, height=max(18 * len(categories), 36))
+    # Tall enough for the colour legend's gradient and its labels even with one category.
+    by_category = (heat + labels).properties(width=540, height=max(18 * len(categories), 80))
 
     return {
         "severity": _svg(by_severity.configure(font=FONT).configure_view(stroke=None),
