@@ -95,9 +95,10 @@ def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> tuple[int, int]:
     last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(chunk_bytes):
-            joined = last[-1:] + chunk  # a CRLF may straddle two chunks
             lines += chunk.count(b"\n")
-            lone_returns += joined.count(b"\r") - joined.count(b"\r\n") - (1 if last.endswith(b"\r") else 0)
+            if b"\r" in chunk or last.endswith(b"\r"):
+                joined = last[-1:] + chunk  # a CRLF may straddle two chunks
+                lone_returns += joined.count(b"\r") - joined.count(b"\r\n") - (1 if last.endswith(b"\r") else 0)
             last = chunk
     if last and not last.endswith(b"\n"):
         lines += 1
