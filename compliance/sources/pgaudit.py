@@ -5,7 +5,9 @@ one query classifies the entries and splits pgaudit's payload (sql/sources/pgaud
 every AUDIT record (one per relation with `pgaudit.log_relation`), connection authorised,
 disconnection, failed authentication and permission-denied errors become events; every other
 entry is ignored with a reason. Once the loader has analysed their statements,
-sql/sources/pgaudit_raw_records.sql makes them records. Formats: docs/log-formats.md.
+sql/sources/pgaudit_raw_records.sql makes them records. A csvlog file is read once, straight into
+`pg_records` (its entries are a view over DuckDB's reader); `raw_records` is a view over that copy.
+Formats: docs/log-formats.md.
 """
 from __future__ import annotations
 

@@ -17,5 +17,4 @@ SELECT r.line_no, r.raw, r.state, r.reject_field, r.reject_reason, r.ignore_reas
     r.database_name, r.application_name, r.audit_type, r.audit_class, r.statement_id,
     r.substatement_id, r.object_type, r.object_name, r.parameter
 FROM pg_records r
-LEFT JOIN staged_statements USING (statement)
-LEFT JOIN statement_analysis s USING (statement_hash)
+LEFT JOIN (SELECT * FROM staged_statements JOIN statement_analysis USING (statement_hash)) s USING (statement)

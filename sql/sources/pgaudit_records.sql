@@ -7,34 +7,36 @@ CREATE OR REPLACE TEMP TABLE pg_records AS
 WITH heads AS (
     SELECT *,
            coalesce(session_id, process_id) AS session_key,
-           regexp_full_match(message, $audit_pattern) AS well_formed,
            regexp_extract(message, $audit_head_pattern) AS audit_head,
            regexp_extract(log_time, '^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)(?: (\S+))?$',
                           ['stamp', 'zone']) AS t
     FROM pg_log_entries),
--- A well-formed payload of the usual shape (the object unquoted, parameters not logged) is split at
--- its known ends: extracting the pattern's groups from long statements is slow. `cut` is the length
--- of ,<not logged>[,rows] at the end.
+-- A payload of the usual shape (the object unquoted, parameters not logged) is split at its known
+-- ends and its statement field checked; any other goes through the whole pattern, whose groups are
+-- slow to extract from long statements. `cut` is the length of ,<not logged>[,rows] at the end.
 tails AS (
     SELECT *,
-        CASE WHEN well_formed AND audit_head <> '' AND NOT ends_with(message, '>')
+        CASE WHEN audit_head <> '' AND NOT ends_with(message, '>')
              THEN strlen(message) - strlen(rtrim(message, '0123456789')) END AS row_digits,
-        CASE WHEN NOT well_formed OR audit_head = '' THEN NULL
+        CASE WHEN audit_head = '' THEN NULL
              WHEN ends_with(message, ',<not logged>') THEN 13
              WHEN row_digits > 0 AND ends_with(message[:-(row_digits + 1)], ',<not logged>,') THEN 14 + row_digits
-        END AS cut
+        END AS cut,
+        message[length(audit_head) + 1:-(cut + 1)] AS plain_statement
     FROM heads),
 entries AS (
-    SELECT * EXCLUDE (well_formed, audit_head, row_digits, cut),
-        CASE WHEN cut IS NOT NULL
+    SELECT * EXCLUDE (audit_head, row_digits, cut, plain_statement),
+        CASE WHEN NOT (contains(plain_statement, ',') OR contains(plain_statement, '"'))
+                  OR (strlen(plain_statement) >= 2 AND starts_with(plain_statement, '"')
+                      AND ends_with(plain_statement, '"')
+                      AND (NOT contains(plain_statement[2:-2], '"')
+                           OR regexp_full_match(plain_statement, '"(?:[^"]|"")*"')))
              THEN struct_pack(
                  audit_type := split_part(audit_head, ',', 1)[8:], statement_id := split_part(audit_head, ',', 2),
                  substatement_id := split_part(audit_head, ',', 3), audit_class := split_part(audit_head, ',', 4),
                  command := split_part(audit_head, ',', 5), object_type := split_part(audit_head, ',', 6),
-                 object_field := split_part(audit_head, ',', 7),
-                 statement_field := message[length(audit_head) + 1:-(cut + 1)],
-                 parameter_field := '<not logged>',
-                 rows_field := CASE WHEN cut > 13 THEN message[-row_digits:] ELSE '' END)
+                 object_field := split_part(audit_head, ',', 7), statement_field := plain_statement,
+                 parameter_field := '<not logged>', rows_field := CASE WHEN cut > 13 THEN message[-row_digits:] ELSE '' END)
              ELSE regexp_extract(message, $audit_pattern,
                  ['audit_type', 'statement_id', 'substatement_id', 'audit_class', 'command', 'object_type',
                   'object_field', 'statement_field', 'parameter_field', 'rows_field']) END AS a
