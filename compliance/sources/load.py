@@ -148,7 +148,14 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
 
     typed = []
     checks = []  # (condition, field, reason as SQL) in column order: the first failing one is reported
-    for col in contract_columns:
+    # What the checks read (a column's value, its typed value, the id), computed once per record.
+    reads: dict[str, str] = {}
+
+    def read(alias: str, expr: str) -> str:
+        reads[ident(alias)] = expr
+        return ident(alias)
+
+    for position, col in enumerate(contract_columns):
         target = types[col]
         value = raw_value(col)
         if target == "BOOLEAN":
@@ -160,30 +167,33 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
             expr = f"TRY_CAST({value} AS {target})"
         typed.append(f"{expr} AS {ident(col)}")
         if col in non_empty:
-            checks.append((f"{value} IS NULL", col, "'required value is empty'"))
+            checks.append((f"{read(f'value_{position}', value)} IS NULL", col, "'required value is empty'"))
         if target != "VARCHAR" and col in present:
-            checks.append((f"{value} IS NOT NULL AND ({expr}) IS NULL", col,
-                           f"'cannot read as {target.lower()}: ' || {value}"))
+            v, t = read(f"value_{position}", value), read(f"typed_{position}", expr)
+            checks.append((f"{v} IS NOT NULL AND {t} IS NULL", col, f"'cannot read as {target.lower()}: ' || {v}"))
         if target == "TIMESTAMP WITH TIME ZONE" and col in present:
             # A local time the clocks skipped never happened; DuckDB would move it an hour on. The
             # comparison comes first: it is cheaper than the pattern, and false for most values.
-            checks.append((f"CAST({expr} AS TIMESTAMP) <> TRY_CAST({value} AS TIMESTAMP) "
-                           f"AND regexp_full_match({value}, {literal(LOCAL_TIME_PATTERN)})", col,
-                           f"'local time ' || {value} || ' does not exist in ' || "
+            v, t = read(f"value_{position}", value), read(f"typed_{position}", expr)
+            checks.append((f"CAST({t} AS TIMESTAMP) <> TRY_CAST({v} AS TIMESTAMP) "
+                           f"AND regexp_full_match({v}, {literal(LOCAL_TIME_PATTERN)})", col,
+                           f"'local time ' || {v} || ' does not exist in ' || "
                            f"current_setting('TimeZone') || ' (skipped by the daylight-saving change)'"))
+    id_col = ID_COLUMN[table]
+    record_id = read("id", raw_value(id_col)) if id_col else "NULL"
     extra_expr = ("json_object(" + ", ".join(f"{literal(c)}, {ident(c)}" for c in extras) + ")"
                   if extras else "NULL::JSON")
     problem = ("CASE " + " ".join(f"WHEN {cond} THEN {literal(col + '|')} || {reason}"
                                   for cond, col, reason in checks) + " END") if checks else "NULL::VARCHAR"
     batch = literal(batch_id)
-    id_col = ID_COLUMN[table]
     # A first read checks every record to load and keeps only its line, its problem and its id: the
     # records a check or a repeated id keeps out are known before any row is written.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE record_checks AS
         SELECT line_no, problem, CASE WHEN problem IS NULL THEN id END AS id
-        FROM (SELECT line_no, {problem} AS problem, {raw_value(id_col) if id_col else 'NULL'} AS id
-              FROM raw_records WHERE state IS NULL)""")
+        FROM (SELECT line_no, {problem} AS problem, {record_id} AS id FROM (
+            SELECT line_no{''.join(f", {expr} AS {alias}" for alias, expr in reads.items())}
+            FROM raw_records WHERE state IS NULL))""")
     _stage_duplicates(con, table, id_col, batch)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE unloadable_lines AS
