@@ -22,20 +22,20 @@ tails AS (
              WHEN ends_with(message, ',<not logged>') THEN 13
              WHEN row_digits > 0 AND ends_with(message[:-(row_digits + 1)], ',<not logged>,') THEN 14 + row_digits
         END AS cut,
-        message[length(audit_head) + 1:-(cut + 1)] AS plain_statement
+        message[length(audit_head) + 1:-(cut + 1)] AS plain_statement,
+        string_split(audit_head, ',') AS head_fields
     FROM heads),
 entries AS (
-    SELECT * EXCLUDE (audit_head, row_digits, cut, plain_statement),
+    SELECT * EXCLUDE (audit_head, row_digits, cut, plain_statement, head_fields),
         CASE WHEN NOT (contains(plain_statement, ',') OR contains(plain_statement, '"'))
                   OR (strlen(plain_statement) >= 2 AND starts_with(plain_statement, '"')
                       AND ends_with(plain_statement, '"')
                       AND (NOT contains(plain_statement[2:-2], '"')
                            OR regexp_full_match(plain_statement, '"(?:[^"]|"")*"')))
              THEN struct_pack(
-                 audit_type := split_part(audit_head, ',', 1)[8:], statement_id := split_part(audit_head, ',', 2),
-                 substatement_id := split_part(audit_head, ',', 3), audit_class := split_part(audit_head, ',', 4),
-                 command := split_part(audit_head, ',', 5), object_type := split_part(audit_head, ',', 6),
-                 object_field := split_part(audit_head, ',', 7), statement_field := plain_statement,
+                 audit_type := head_fields[1][8:], statement_id := head_fields[2], substatement_id := head_fields[3],
+                 audit_class := head_fields[4], command := head_fields[5], object_type := head_fields[6],
+                 object_field := head_fields[7], statement_field := plain_statement,
                  parameter_field := '<not logged>', rows_field := CASE WHEN cut > 13 THEN message[-row_digits:] ELSE '' END)
              ELSE regexp_extract(message, $audit_pattern,
                  ['audit_type', 'statement_id', 'substatement_id', 'audit_class', 'command', 'object_type',
