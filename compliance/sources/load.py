@@ -21,7 +21,7 @@ from compliance.queries import ident, literal
 from compliance.sources.adapter import SourceFormat, StageOptions
 from compliance.sources.staging import clear_staged
 from compliance.sources.statements import stage_statements
-from compliance.sources.text import file_sha256, logical_name, readable_copy
+from compliance.sources.text import digest_and_check, logical_name, readable_copy
 
 # A timestamp written without an offset or zone: read in the source's zone, where a local time
 # can be missing (spring forward) or repeated (fall back).
@@ -49,8 +49,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
               source_tz: str) -> BatchResult:
     """Load one file of format `fmt` as one batch: idempotent, and a changed file replaces its batch.
 
-    The stager always gets plain UTF-8: a gzip-compressed file or another encoding is decoded into
-    a temporary copy first (`readable_copy`). Timestamps without an offset are read in the format's
+    The stager always gets plain UTF-8: a UTF-8 file is checked as its digest is made
+    (`digest_and_check`), a gzip-compressed file or another encoding is decoded into a temporary
+    copy first (`readable_copy`). Timestamps without an offset are read in the format's
     own zone, else in `source_tz`. A file that changes while it is read (still being written)
     loads nothing and is an error; ingest it again once it is complete.
     """
@@ -65,7 +66,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     table = fmt.table_for(path)
     resolved = str(path.resolve())
     before = path.stat()
-    sha = file_sha256(path)
+    sha = digest_and_check(path, fmt.encoding)
     batch_id = hashlib.sha256(f"{table}\0{options.source}\0{sha}".encode()).hexdigest()[:16]
     if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
         return BatchResult(batch_id, table, resolved, "unchanged")
