@@ -164,7 +164,7 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
             _create_records_view(con, header, f"""(
                 SELECT k + 1 AS line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
                        NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
-                       NULL::VARCHAR AS kept_raw, * EXCLUDE (k)
+                       NULL::VARCHAR AS raw, * EXCLUDE (k)
                 FROM {accepted})""")
         else:
             _stage_one_line_records(con, header, accepted, lines)
@@ -174,14 +174,14 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
 
 
 def _create_records_view(con: duckdb.DuckDBPyConnection, header: list[str], records: str) -> None:
-    """`raw_records` over `records` (line_no, the bookkeeping columns, `kept_raw` and the record's
-    columns). An accepted record's `raw`, its fields as a JSON object, is only made for the
-    records that are read with it: the quarantined ones."""
+    """`raw_records` over `records` (line_no, the bookkeeping columns and the record's columns; `raw`
+    only where the reader kept a text). An accepted record's `raw`, its fields as a JSON object, is
+    only made for the records that are read with it: the quarantined ones."""
     record_fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in header)
     con.execute(f"""
         CREATE TEMP VIEW raw_records AS
         SELECT line_no, state, reject_field, reject_reason, ignore_reason,
-               coalesce(kept_raw, to_json(struct_pack({record_fields}))::VARCHAR) AS raw,
+               coalesce(raw, to_json(struct_pack({record_fields}))::VARCHAR) AS raw,
                {', '.join(ident(c) for c in header)}
         FROM {records}""")
 
@@ -204,18 +204,18 @@ def _place_records(con: duckdb.DuckDBPyConnection, header: list[str], accepted: 
     `line_no`, and blank lines ignored; in line order, as the file is."""
     blanks = f"""
         UNION ALL BY NAME
-        SELECT line_no, 'ignored' AS state, 'blank line' AS ignore_reason, '' AS kept_raw FROM ({blank_lines})""" \
+        SELECT line_no, 'ignored' AS state, 'blank line' AS ignore_reason, '' AS raw FROM ({blank_lines})""" \
         if blank_lines else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE placed_records AS
         WITH free_lines AS ({free_lines})
         SELECT f.line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
-               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason, NULL::VARCHAR AS kept_raw,
+               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason, NULL::VARCHAR AS raw,
                a.* EXCLUDE (k)
         FROM {accepted} a JOIN free_lines f USING (k)
         UNION ALL BY NAME
         SELECT r.line_no, 'reject' AS state, nullif(r.field, '') AS reject_field,
-               r.reason || ': ' || r.message AS reject_reason, r.raw AS kept_raw
+               r.reason || ': ' || r.message AS reject_reason, r.raw
         FROM ({rejects}) r{blanks}
         ORDER BY line_no""")
     _create_records_view(con, header, "placed_records")
