@@ -156,7 +156,7 @@ def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptio
     queries.execute(con, "sources/pgaudit_csvlog_entries")
     _classify(con, options)
     queries.execute(con, "sources/pgaudit_csvlog_numbers")
-    lines, _ = line_shape(Path(path))
+    lines = line_shape(Path(path)).lines
     [(numbered,)] = queries.execute(con, "sources/pgaudit_csvlog_numbered", {"lines": lines}).fetchall()
     if not numbered:
         queries.execute(con, "sources/pgaudit_csvlog_placed")

@@ -155,11 +155,12 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
                arg_min(coalesce(column_name, ''), column_idx) AS field,
                arg_min(error_type, column_idx) AS reason, arg_min(error_message, column_idx) AS message
         FROM reject_errors GROUP BY line""")
-    lines, lone_returns = line_shape(path)
+    shape = line_shape(path)
     [(rejected,)] = con.execute("SELECT count(*) FROM raw_rejects").fetchall()
     # The reader's accepted records, `k` their order in the file.
     accepted = f"(SELECT row_number() OVER () AS k, * FROM {_reader(path, header, delimiter, quote, False)})"
-    if lone_returns == 0 and lines == 1 + read + rejected:
+    # Where line endings are mixed the reader numbers its rejects its own way: such a file is placed.
+    if shape.lone_returns == 0 and not shape.mixed_endings and shape.lines == 1 + read + rejected:
         if rejected == 0:
             _create_records_view(con, header, f"""(
                 SELECT k + 1 AS line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
@@ -167,7 +168,7 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
                        NULL::VARCHAR AS raw, * EXCLUDE (k)
                 FROM {accepted})""")
         else:
-            _stage_one_line_records(con, header, accepted, lines)
+            _stage_one_line_records(con, header, accepted, shape.lines)
     else:
         _stage_placed_records(con, header, accepted, read, delimiter, quote, path)
     return header

@@ -13,7 +13,7 @@ import hashlib
 import tempfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, NamedTuple
 
 from compliance.errors import ComplianceError
 
@@ -113,18 +113,24 @@ def readable_copy(path: Path, encoding: str = "utf-8") -> Iterator[Path]:
         yield plain
 
 
-def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> tuple[int, int]:
-    """(physical lines, carriage returns not followed by a line feed) of a UTF-8 file, read in
-    chunks: enough to tell whether every record of a CSV file is one line."""
-    lines = lone_returns = 0
+class LineShape(NamedTuple):
+    lines: int  # physical lines
+    lone_returns: int  # carriage returns not followed by a line feed
+    mixed_endings: bool  # some lines end with CRLF, others with a line feed alone
+
+
+def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> LineShape:
+    """How a UTF-8 file's lines end, read in chunks: enough to tell whether every record of a CSV
+    file is one line, and whether its line endings are all of one kind."""
+    line_feeds = lone_returns = crlf_ends = 0
     last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(chunk_bytes):
-            lines += chunk.count(b"\n")
+            line_feeds += chunk.count(b"\n")
             if b"\r" in chunk or last.endswith(b"\r"):
                 joined = last[-1:] + chunk  # a CRLF may straddle two chunks
+                crlf_ends += joined.count(b"\r\n")
                 lone_returns += joined.count(b"\r") - joined.count(b"\r\n") - (1 if last.endswith(b"\r") else 0)
             last = chunk
-    if last and not last.endswith(b"\n"):
-        lines += 1
-    return lines, lone_returns
+    unterminated = bool(last) and not last.endswith(b"\n")
+    return LineShape(line_feeds + unterminated, lone_returns, crlf_ends not in (0, line_feeds))
