@@ -1,6 +1,6 @@
 """What an input format declares, so that one loader (compliance/sources/load.py) reads them all.
 
-A format stages a file into the temp table `raw_records` (compliance/sources/staging.py describes
+A format stages a file as `raw_records`, a temp table or view (compliance/sources/staging.py describes
 its columns); the loader then analyses the staged statements in the format's dialect, types and
 checks every record, quarantines what it cannot load and records the batch, the same way for every
 format. Adding a format is one `SourceFormat` in compliance/sources/formats.py.

@@ -19,8 +19,9 @@ from compliance.contract import ID_COLUMN, LANDING_TABLES, PROVENANCE_COLUMNS, V
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
 from compliance.sources.adapter import SourceFormat, StageOptions
+from compliance.sources.staging import clear_staged
 from compliance.sources.statements import stage_statements
-from compliance.sources.text import file_sha256, logical_name, readable_copy
+from compliance.sources.text import digest_and_check, logical_name, readable_copy
 
 # A timestamp written without an offset or zone: read in the source's zone, where a local time
 # can be missing (spring forward) or repeated (fall back).
@@ -48,8 +49,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
               source_tz: str) -> BatchResult:
     """Load one file of format `fmt` as one batch: idempotent, and a changed file replaces its batch.
 
-    The stager always gets plain UTF-8: a gzip-compressed file or another encoding is decoded into
-    a temporary copy first (`readable_copy`). Timestamps without an offset are read in the format's
+    The stager always gets plain UTF-8: a UTF-8 file is checked as its digest is made
+    (`digest_and_check`), a gzip-compressed file or another encoding is decoded into a temporary
+    copy first (`readable_copy`). Timestamps without an offset are read in the format's
     own zone, else in `source_tz`. A file that changes while it is read (still being written)
     loads nothing and is an error; ingest it again once it is complete.
     """
@@ -64,7 +66,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     table = fmt.table_for(path)
     resolved = str(path.resolve())
     before = path.stat()
-    sha = file_sha256(path)
+    sha = digest_and_check(path, fmt.encoding)
     batch_id = hashlib.sha256(f"{table}\0{options.source}\0{sha}".encode()).hexdigest()[:16]
     if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
         return BatchResult(batch_id, table, resolved, "unchanged")
@@ -84,20 +86,23 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
             con.execute(f"DELETE FROM {ident(table)} WHERE batch_id = ?", [old])
             for bookkeeping in ("quarantine", "late_batches", "batches"):
                 con.execute(f"DELETE FROM {bookkeeping} WHERE batch_id = ?", [old])
+        # The stager may leave `raw_records` as a view over the file: it is read until the load ends.
         with readable_copy(path, fmt.encoding) as plain:
+            clear_staged(con)
             try:
                 header = fmt.stage(con, plain, options)
             except ComplianceError as exc:
                 if exc.path == str(plain):  # name the file as given, not its decompressed copy
                     exc.path = str(path)
                 raise
-        # Analysed here, once, for every format: a log's records take their action from it, and
-        # the rules read it for every event.
-        if "statement" in header and "statement" in types:
-            stage_statements(con, fmt.statements_from, fmt.dialect)
-        if fmt.records_query:
-            queries.execute(con, fmt.records_query, {"source": options.source})
-        read, loaded, quarantined, reasons = _load_staged(con, table, types, header, batch_id, path)
+            # Analysed here, once, for every format: a log's records take their action from it, and
+            # the rules read it for every event.
+            if "statement" in header and "statement" in types:
+                stage_statements(con, fmt.statements_from, fmt.dialect)
+            if fmt.records_query:
+                queries.execute(con, fmt.records_query, {"source": options.source})
+            read, loaded, quarantined, reasons = _load_staged(con, table, types, header, batch_id, path)
+            clear_staged(con)
         ignored = sum(reasons.values())
         if read != loaded + quarantined + ignored:
             raise ComplianceError(
@@ -144,7 +149,14 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
 
     typed = []
     checks = []  # (condition, field, reason as SQL) in column order: the first failing one is reported
-    for col in contract_columns:
+    # What the checks read (a column's value, its typed value, the id), computed once per record.
+    reads: dict[str, str] = {}
+
+    def read(alias: str, expr: str) -> str:
+        reads[ident(alias)] = expr
+        return ident(alias)
+
+    for position, col in enumerate(contract_columns):
         target = types[col]
         value = raw_value(col)
         if target == "BOOLEAN":
@@ -156,70 +168,88 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
             expr = f"TRY_CAST({value} AS {target})"
         typed.append(f"{expr} AS {ident(col)}")
         if col in non_empty:
-            checks.append((f"{value} IS NULL", col, "'required value is empty'"))
+            checks.append((f"{read(f'value_{position}', value)} IS NULL", col, "'required value is empty'"))
         if target != "VARCHAR" and col in present:
-            checks.append((f"{value} IS NOT NULL AND ({expr}) IS NULL", col,
-                           f"'cannot read as {target.lower()}: ' || {value}"))
+            v, t = read(f"value_{position}", value), read(f"typed_{position}", expr)
+            checks.append((f"{v} IS NOT NULL AND {t} IS NULL", col, f"'cannot read as {target.lower()}: ' || {v}"))
         if target == "TIMESTAMP WITH TIME ZONE" and col in present:
-            # A local time the clocks skipped never happened; DuckDB would move it an hour on.
-            checks.append((f"regexp_full_match({value}, {literal(LOCAL_TIME_PATTERN)}) "
-                           f"AND CAST({expr} AS TIMESTAMP) <> TRY_CAST({value} AS TIMESTAMP)", col,
-                           f"'local time ' || {value} || ' does not exist in ' || "
+            # A local time the clocks skipped never happened; DuckDB would move it an hour on. The
+            # comparison comes first: it is cheaper than the pattern, and false for most values.
+            v, t = read(f"value_{position}", value), read(f"typed_{position}", expr)
+            checks.append((f"CAST({t} AS TIMESTAMP) <> TRY_CAST({v} AS TIMESTAMP) "
+                           f"AND regexp_full_match({v}, {literal(LOCAL_TIME_PATTERN)})", col,
+                           f"'local time ' || {v} || ' does not exist in ' || "
                            f"current_setting('TimeZone') || ' (skipped by the daylight-saving change)'"))
+    id_col = ID_COLUMN[table]
+    record_id = read("id", raw_value(id_col)) if id_col else "NULL"
     extra_expr = ("json_object(" + ", ".join(f"{literal(c)}, {ident(c)}" for c in extras) + ")"
                   if extras else "NULL::JSON")
     problem = ("CASE " + " ".join(f"WHEN {cond} THEN {literal(col + '|')} || {reason}"
-                                  for cond, col, reason in checks) + " END") if checks else "NULL"
+                                  for cond, col, reason in checks) + " END") if checks else "NULL::VARCHAR"
+    batch = literal(batch_id)
+    # A first read checks every record to load and keeps only its line, its problem and its id: the
+    # records a check or a repeated id keeps out are known before any row is written.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE typed_records AS
-        SELECT line_no, raw, reject_field, reject_reason, state, ignore_reason,
-               CASE WHEN state IS NULL THEN {problem} END AS problem,
-               {', '.join(typed)}, {extra_expr} AS extra
-        FROM raw_records""")
-    id_col = ID_COLUMN[table]
-    if id_col:
-        # A repeated id is quarantined where it repeats: later in the file, or already loaded.
-        con.execute(f"""
-            UPDATE typed_records t SET problem = {literal(id_col + '|')} || 'duplicate ' ||
-                   {literal(id_col)} || ' ' || t.{ident(id_col)} || ' (first seen ' ||
-                   coalesce('at line ' || d.first_line, 'in an earlier batch') || ')'
-            FROM (
-                SELECT line_no, {ident(id_col)},
-                       min(line_no) OVER (PARTITION BY {ident(id_col)}) AS first_line_in_file
-                FROM typed_records WHERE state IS NULL AND problem IS NULL
-            ) w
-            LEFT JOIN (SELECT {ident(id_col)}, min(line_no) AS first_line FROM typed_records
-                       WHERE state IS NULL AND problem IS NULL GROUP BY ALL) d USING ({ident(id_col)})
-            WHERE t.line_no = w.line_no AND (
-                w.line_no > w.first_line_in_file
-                OR EXISTS (SELECT 1 FROM {ident(table)} e WHERE e.{ident(id_col)} = w.{ident(id_col)}
-                           AND e.batch_id <> {literal(batch_id)}))
-        """)
-        # Rows whose id is already in another batch point there, not at a line of this file.
-        con.execute(f"""
-            UPDATE typed_records t SET problem = replace(problem, '(first seen at line ' || t.line_no || ')',
-                                                         '(first seen in an earlier batch)')
-            WHERE problem LIKE '%first seen at line ' || t.line_no || ')'""")
+        CREATE OR REPLACE TEMP TABLE record_checks AS
+        SELECT line_no, problem, CASE WHEN problem IS NULL THEN id END AS id
+        FROM (SELECT line_no, {problem} AS problem, {record_id} AS id FROM (
+            SELECT line_no{''.join(f", {expr} AS {alias}" for alias, expr in reads.items())}
+            FROM raw_records WHERE state IS NULL))""")
+    _stage_duplicates(con, table, id_col, batch)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE unloadable_lines AS
+        SELECT line_no, problem FROM record_checks WHERE problem IS NOT NULL
+        UNION ALL SELECT line_no, problem FROM duplicate_lines""")
+    [(unloadable,)] = con.execute("SELECT count(*) FROM unloadable_lines").fetchall()
+    kept_out = "AND line_no NOT IN (SELECT line_no FROM unloadable_lines)" if unloadable else ""
     con.execute(f"""
         INSERT INTO {ident(table)} BY NAME
-        SELECT {', '.join(ident(c) for c in contract_columns)}, extra,
-               {literal(batch_id)} AS batch_id, line_no AS source_line
-        FROM typed_records WHERE state IS NULL AND problem IS NULL ORDER BY line_no""")
+        SELECT {', '.join(typed)}, {extra_expr} AS extra, {batch} AS batch_id, line_no AS source_line
+        FROM raw_records WHERE state IS NULL {kept_out}""")
+    # The text of a record kept out is read again only for the records kept out.
+    unloaded = """UNION ALL
+        SELECT line_no, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), raw
+        FROM unloadable_lines JOIN (SELECT line_no, raw FROM raw_records WHERE state IS NULL) USING (line_no)""" \
+        if unloadable else ""
     con.execute(f"""
         INSERT INTO quarantine
-        SELECT {literal(batch_id)}, line_no,
-               coalesce(reject_field, split_part(problem, '|', 1)),
-               coalesce(reject_reason, substr(problem, strpos(problem, '|') + 1)), raw
-        FROM typed_records WHERE state = 'reject' OR (state IS NULL AND problem IS NOT NULL)
+        SELECT {batch}, * FROM (
+            SELECT line_no, reject_field, reject_reason, raw FROM raw_records WHERE state = 'reject'
+            {unloaded})
         ORDER BY line_no""")
-    read, loaded, quarantined = con.execute("""
-        SELECT count(*), count(*) FILTER (state IS NULL AND problem IS NULL),
-               count(*) FILTER (state = 'reject' OR (state IS NULL AND problem IS NOT NULL))
-        FROM typed_records""").fetchall()[0]
+    [(read, loaded, quarantined)] = con.execute(f"""
+        SELECT (SELECT count(*) FROM record_checks) + (SELECT count(*) FROM raw_records WHERE state IS NOT NULL),
+               (SELECT count(*) FROM {ident(table)} WHERE batch_id = {batch}),
+               (SELECT count(*) FROM quarantine WHERE batch_id = {batch})""").fetchall()
     reasons = dict(con.execute("""
-        SELECT coalesce(ignore_reason, 'unspecified'), count(*) FROM typed_records
+        SELECT coalesce(ignore_reason, 'unspecified'), count(*) FROM raw_records
         WHERE state = 'ignored' GROUP BY ALL ORDER BY 1""").fetchall())
     return read, loaded, quarantined, reasons
+
+
+def _stage_duplicates(con: duckdb.DuckDBPyConnection, table: str, id_col: str | None, batch: str) -> None:
+    """`duplicate_lines(line_no, problem)`: the checked records (`record_checks`) whose id repeats,
+    later in the file or already loaded in another batch."""
+    if not id_col:
+        con.execute("CREATE OR REPLACE TEMP TABLE duplicate_lines (line_no BIGINT, problem VARCHAR)")
+        return
+    key = ident(id_col)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE duplicate_lines AS
+        WITH checked AS (SELECT id, line_no FROM record_checks WHERE id IS NOT NULL),
+        earlier AS (
+            SELECT DISTINCT {key} AS id FROM {ident(table)}
+            WHERE batch_id <> {batch} AND {key} IN (SELECT id FROM checked)),
+        repeated AS (SELECT id FROM checked GROUP BY id HAVING count(*) > 1 UNION SELECT id FROM earlier),
+        lines AS (
+            SELECT id, line_no, min(line_no) OVER (PARTITION BY id) AS first_line
+            FROM checked WHERE id IN (SELECT id FROM repeated))
+        SELECT l.line_no,
+               {literal(id_col + '|')} || 'duplicate ' || {literal(id_col)} || ' ' || l.id || ' (first seen ' ||
+               CASE WHEN l.line_no = l.first_line THEN 'in an earlier batch' ELSE 'at line ' || l.first_line END
+               || ')' AS problem
+        FROM lines l LEFT JOIN earlier e USING (id)
+        WHERE l.line_no > l.first_line OR e.id IS NOT NULL""")
 
 
 def _first_line(exc: Exception) -> str:

@@ -36,7 +36,7 @@ from compliance.contract import LANDING_TABLES, PROVENANCE_COLUMNS
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
 from compliance.sources.adapter import SourceFormat, StageOptions, Stager
-from compliance.sources.staging import stage_delimited, staged_name
+from compliance.sources.staging import clear_staged, stage_delimited, staged_name
 
 MAPPINGS_DIR = REPO_ROOT / "mappings"
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -256,7 +256,8 @@ def _stager(mapping: Mapping) -> Stager:
                         ELSE substr(mapping_problem, strpos(mapping_problem, '|') + 1) END AS reject_reason,
                    {', '.join(selects)}
             FROM checked""")
-        con.execute("CREATE OR REPLACE TEMP TABLE raw_records AS SELECT * FROM mapped_records")
+        clear_staged(con)
+        con.execute("ALTER TABLE mapped_records RENAME TO raw_records")
         return list(rules) + ['source_' + n if n in types else n for n in extras]
 
     return stage

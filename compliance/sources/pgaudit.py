@@ -5,7 +5,9 @@ one query classifies the entries and splits pgaudit's payload (sql/sources/pgaud
 every AUDIT record (one per relation with `pgaudit.log_relation`), connection authorised,
 disconnection, failed authentication and permission-denied errors become events; every other
 entry is ignored with a reason. Once the loader has analysed their statements,
-sql/sources/pgaudit_raw_records.sql makes them records. Formats: docs/log-formats.md.
+sql/sources/pgaudit_raw_records.sql makes them records. A csvlog file is read once, straight into
+`pg_records` (its entries are a view over DuckDB's reader); `raw_records` is a view over that copy.
+Formats: docs/log-formats.md.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from compliance.contract import ACCESS_EVENT_COLUMNS
 from compliance.errors import ComplianceError
 from compliance.sources.adapter import SourceFormat, StageOptions
 from compliance.sources.staging import MAX_LINE_SIZE
+from compliance.sources.text import line_shape
 
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] "
 
@@ -37,6 +40,9 @@ CSVLOG_COLUMNS = (
 _FIELD = r'("(?:[^"]|"")*"|[^,"]*)'
 AUDIT_PATTERN = (r"(?s)^AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]*),([^,]*),([^,]*),"
                  + _FIELD + "," + _FIELD + "," + _FIELD + r"(?:,(\d+))?$")
+# Its fields up to an unquoted object, which hold no comma: where the usual payload's statement starts
+# (sql/sources/pgaudit_records.sql).
+AUDIT_HEAD_PATTERN = r"^AUDIT: (?:SESSION|OBJECT),\d+,\d+,[A-Z_]*,[^,]*,[^,]*,[^,\"]*,"
 AUTH_FAILURE_PATTERN = (r'authentication failed for user|no pg_hba\.conf entry|pg_hba\.conf rejects'
                         r'|^role ".*" does not exist|^role ".*" is not permitted to log in')
 
@@ -127,23 +133,35 @@ def _csvlog_width(path: Path) -> int:
     return len(first)
 
 
-def _classify(con: duckdb.DuckDBPyConnection, options: StageOptions) -> list[str]:
+def _classify(con: duckdb.DuckDBPyConnection, options: StageOptions) -> None:
     """pg_log_entries -> pg_records, whose statements are analysed before they become raw_records."""
     queries.execute(con, "sources/pgaudit_records",
-                {"audit_pattern": AUDIT_PATTERN, "auth_failure_pattern": AUTH_FAILURE_PATTERN,
-                 "source": options.source})
-    return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]
+                    {"audit_head_pattern": AUDIT_HEAD_PATTERN, "audit_pattern": AUDIT_PATTERN,
+                     "auth_failure_pattern": AUTH_FAILURE_PATTERN, "source": options.source})
+
+
+def _settle(con: duckdb.DuckDBPyConnection) -> None:
+    """What concerns few of pg_records' rows, once every record has its line."""
+    queries.execute(con, "sources/pgaudit_records_first_texts")
+    queries.execute(con, "sources/pgaudit_records_repeats")
 
 
 def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
-    """Stage a csvlog file (23 to 26 columns, detected from its first record)."""
+    """Stage a csvlog file (23 to 26 columns, detected from its first record), read once."""
     width = _csvlog_width(Path(path))
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    queries.execute(con, "sources/pgaudit_csvlog_read",
-                {"path": str(path), "columns": {c: "VARCHAR" for c in CSVLOG_COLUMNS[:width]},
-                 "max_line_size": MAX_LINE_SIZE})
+    queries.execute(con, "sources/pgaudit_csvlog_file",
+                    {"path": str(path), "columns": {c: "VARCHAR" for c in CSVLOG_COLUMNS[:width]},
+                     "max_line_size": MAX_LINE_SIZE})
     queries.execute(con, "sources/pgaudit_csvlog_entries")
-    return _classify(con, options)
+    _classify(con, options)
+    queries.execute(con, "sources/pgaudit_csvlog_numbers")
+    lines = line_shape(Path(path)).lines
+    [(numbered,)] = queries.execute(con, "sources/pgaudit_csvlog_numbered", {"lines": lines}).fetchall()
+    if not numbered:
+        queries.execute(con, "sources/pgaudit_csvlog_placed")
+    _settle(con)
+    return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]
 
 
 def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
@@ -151,8 +169,10 @@ def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptio
     prefix = DEFAULT_LOG_LINE_PREFIX if options.log_line_prefix is None else options.log_line_prefix
     start, entry, names = prefix_patterns(prefix)
     queries.execute(con, "sources/pgaudit_stderr_entries",
-                {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names})
-    return _classify(con, options)
+                    {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names})
+    _classify(con, options)
+    _settle(con)
+    return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]
 
 
 CSVLOG = SourceFormat(

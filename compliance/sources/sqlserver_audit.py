@@ -14,7 +14,7 @@ import duckdb
 from compliance.contract import ACCESS_EVENT_COLUMNS
 from compliance.errors import ComplianceError
 from compliance.sources.adapter import SourceFormat, StageOptions
-from compliance.sources.staging import stage_delimited
+from compliance.sources.staging import materialise_staged, stage_delimited
 
 REQUIRED_COLUMNS = ("event_time", "action_id", "succeeded", "server_principal_name")
 OPTIONAL_COLUMNS = ("session_server_principal_name", "database_principal_name", "session_id",
@@ -29,6 +29,7 @@ EXTRA_COLUMNS = ("database_name", "class_type", "server_principal_name", "databa
 def stage(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
     """The export's columns in raw_records, every optional one present (empty when the export lacks it)."""
     header = [name.lower() for name in stage_delimited(con, Path(path))]
+    materialise_staged(con)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ComplianceError("required column missing (a sys.fn_get_audit_file export)",

@@ -1,9 +1,10 @@
-"""Staging: a delimited or JSON Lines file into the temp table `raw_records`, record by record.
+"""Staging: a delimited or JSON Lines file as `raw_records`, record by record.
 
 `raw_records` has `line_no` (the physical line where the record starts), `raw` (its text, kept in
 quarantine), `state` (NULL: a record to load; 'reject': unreadable, with `reject_field` and
 `reject_reason`; 'ignored': no access at all, with `ignore_reason`) and one VARCHAR column per
-column found. Files are read by DuckDB; Python never loops over records.
+column found. It is a temp table, or a view over the file (read again by every query of it, so a
+file's records are never copied whole). Files are read by DuckDB; Python never loops over records.
 """
 from __future__ import annotations
 
@@ -119,19 +120,29 @@ def _stage_record_lines(con: duckdb.DuckDBPyConnection, delimiter: str, quote: s
         FROM placed WHERE NOT inside_before""")
 
 
+def _reader(path: Path, header: list[str], delimiter: str, quote: str, first_read: bool) -> str:
+    """read_csv of the file, every column as text. The first read keeps the records it cannot
+    parse in `reject_errors`; a later read skips the same records."""
+    columns = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header) + "}"
+    rejects = "store_rejects = true" if first_read else "ignore_errors = true"
+    return f"""read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns},
+                delim = {literal(delimiter)}, quote = {literal(quote)}, escape = {literal(quote)},
+                {rejects}, strict_mode = true, max_line_size = {MAX_LINE_SIZE}, encoding = 'utf-8')"""
+
+
 def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str = ",",
                     quote: str = '"') -> list[str]:
-    """Stage delimited text with a header as `raw_records(line_no, raw, <header columns> VARCHAR)`."""
+    """Stage delimited text with a header as `raw_records(line_no, raw, <header columns> VARCHAR)`.
+
+    A first read only counts the records and keeps the rejected ones. When every line after the
+    header is one record and none was rejected (the common case), `raw_records` is a view over the
+    reader, numbered in its order: the loader's one read of it is the file's load. Otherwise the
+    records are placed at their lines once, in the table `placed_records`.
+    """
     header = _csv_header(path, delimiter, quote)
-    columns = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header) + "}"
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE raw_read AS
-            SELECT * FROM read_csv({literal(str(path))}, header = true, auto_detect = false,
-                columns = {columns}, delim = {literal(delimiter)}, quote = {literal(quote)},
-                escape = {literal(quote)}, store_rejects = true, strict_mode = true,
-                max_line_size = {MAX_LINE_SIZE}, encoding = 'utf-8')""")
+        [(read,)] = con.execute(f"SELECT count(*) FROM {_reader(path, header, delimiter, quote, True)}").fetchall()
     except duckdb.InvalidInputException as exc:
         if "invalid state" not in str(exc):
             raise
@@ -144,58 +155,81 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
                arg_min(coalesce(column_name, ''), column_idx) AS field,
                arg_min(error_type, column_idx) AS reason, arg_min(error_message, column_idx) AS message
         FROM reject_errors GROUP BY line""")
-    lines, lone_returns = line_shape(path)
-    [(read, rejected)] = con.execute("SELECT (SELECT count(*) FROM raw_read), (SELECT count(*) FROM raw_rejects)").fetchall()
-    if lone_returns == 0 and lines == 1 + read + rejected:
-        _stage_one_line_records(con, header, lines)
+    shape = line_shape(path)
+    [(rejected,)] = con.execute("SELECT count(*) FROM raw_rejects").fetchall()
+    # The reader's accepted records, `k` their order in the file.
+    accepted = f"(SELECT row_number() OVER () AS k, * FROM {_reader(path, header, delimiter, quote, False)})"
+    # Where line endings are mixed the reader numbers its rejects its own way: such a file is placed.
+    if shape.lone_returns == 0 and not shape.mixed_endings and shape.lines == 1 + read + rejected:
+        if rejected == 0:
+            _create_records_view(con, header, f"""(
+                SELECT k + 1 AS line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
+                       NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
+                       NULL::VARCHAR AS raw, * EXCLUDE (k)
+                FROM {accepted})""")
+        else:
+            _stage_one_line_records(con, header, accepted, shape.lines)
     else:
-        _stage_placed_records(con, header, delimiter, quote, path)
+        _stage_placed_records(con, header, accepted, read, delimiter, quote, path)
     return header
 
 
-def _stage_one_line_records(con: duckdb.DuckDBPyConnection, header: list[str], lines: int) -> None:
-    """`raw_records` when every line after the header is one record: the reader's order gives each
-    record its line (a rejected record's number is its line), with no scan of the text."""
-    _build_raw_records(
-        con, header,
+def _create_records_view(con: duckdb.DuckDBPyConnection, header: list[str], records: str) -> None:
+    """`raw_records` over `records` (line_no, the bookkeeping columns and the record's columns; `raw`
+    only where the reader kept a text). An accepted record's `raw`, its fields as a JSON object, is
+    only made for the records that are read with it: the quarantined ones."""
+    record_fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in header)
+    con.execute(f"""
+        CREATE TEMP VIEW raw_records AS
+        SELECT line_no, state, reject_field, reject_reason, ignore_reason,
+               coalesce(raw, to_json(struct_pack({record_fields}))::VARCHAR) AS raw,
+               {', '.join(ident(c) for c in header)}
+        FROM {records}""")
+
+
+def _stage_one_line_records(con: duckdb.DuckDBPyConnection, header: list[str], accepted: str,
+                            lines: int) -> None:
+    """`raw_records` when every line after the header is one record but some were rejected: the
+    accepted records fill the other lines in order (a rejected record's number is its line)."""
+    _place_records(
+        con, header, accepted,
         free_lines=f"""SELECT line_no, row_number() OVER (ORDER BY line_no) AS k FROM range(2, {lines} + 1) t(line_no)
                        WHERE line_no NOT IN (SELECT slot FROM raw_rejects)""",
         rejects="SELECT slot AS line_no, * FROM raw_rejects")
 
 
-def _build_raw_records(con: duckdb.DuckDBPyConnection, header: list[str], free_lines: str, rejects: str,
-                       blank_lines: str | None = None) -> None:
-    """`raw_records` from the reader's accepted rows, numbered by `free_lines` (line_no and the
-    k-th accepted row it holds), its rejects placed at their `line_no`, and blank lines ignored."""
-    record_fields = ", ".join(f"{ident(c)} := a.{ident(c)}" for c in header)
+def _place_records(con: duckdb.DuckDBPyConnection, header: list[str], accepted: str, free_lines: str,
+                   rejects: str, blank_lines: str | None = None) -> None:
+    """`raw_records` over the table `placed_records`: the reader's accepted records numbered by
+    `free_lines` (line_no and the k-th accepted record it holds), its rejects placed at their
+    `line_no`, and blank lines ignored; in line order, as the file is."""
     blanks = f"""
         UNION ALL BY NAME
         SELECT line_no, 'ignored' AS state, 'blank line' AS ignore_reason, '' AS raw FROM ({blank_lines})""" \
         if blank_lines else ""
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE raw_records AS
-        WITH accepted AS (
-            SELECT rowid - min(rowid) OVER () + 1 AS k, * FROM raw_read),
-        free_lines AS ({free_lines})
+        CREATE OR REPLACE TEMP TABLE placed_records AS
+        WITH free_lines AS ({free_lines})
         SELECT f.line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
-               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
-               to_json(struct_pack({record_fields}))::VARCHAR AS raw, a.* EXCLUDE (k)
-        FROM accepted a JOIN free_lines f USING (k)
+               NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason, NULL::VARCHAR AS raw,
+               a.* EXCLUDE (k)
+        FROM {accepted} a JOIN free_lines f USING (k)
         UNION ALL BY NAME
         SELECT r.line_no, 'reject' AS state, nullif(r.field, '') AS reject_field,
                r.reason || ': ' || r.message AS reject_reason, r.raw
-        FROM ({rejects}) r{blanks}""")
+        FROM ({rejects}) r{blanks}
+        ORDER BY line_no""")
+    _create_records_view(con, header, "placed_records")
 
 
-def _stage_placed_records(con: duckdb.DuckDBPyConnection, header: list[str], delimiter: str, quote: str,
-                          path: Path) -> None:
+def _stage_placed_records(con: duckdb.DuckDBPyConnection, header: list[str], accepted: str, read: int,
+                          delimiter: str, quote: str, path: Path) -> None:
     """`raw_records` when records span lines or blank lines are skipped: every physical line is
     scanned for where records start."""
     _stage_lines(con, path)
     _stage_record_lines(con, delimiter, quote)
-    [(starts, read, rejected, unplaced)] = con.execute("""
-        SELECT (SELECT count(*) FROM record_lines WHERE starts_record), (SELECT count(*) FROM raw_read),
-               (SELECT count(*) FROM raw_rejects),
+    [(starts, rejected, unplaced)] = con.execute("""
+        SELECT (SELECT count(*) FROM record_lines WHERE starts_record), (SELECT count(*) FROM raw_rejects),
                (SELECT count(*) FROM raw_rejects r WHERE NOT EXISTS (
                     SELECT 1 FROM record_lines l WHERE l.slot = r.slot AND l.starts_record))""").fetchall()
     if starts != read + rejected or unplaced:
@@ -203,12 +237,26 @@ def _stage_placed_records(con: duckdb.DuckDBPyConnection, header: list[str], del
             f"cannot tell the physical line of every record: the reader found {read + rejected} "
             f"records, the line scan {starts} record starts (quoting this reader does not follow?)",
             path=str(path))
-    _build_raw_records(
-        con, header,
+    _place_records(
+        con, header, accepted,
         free_lines="""SELECT line_no, row_number() OVER (ORDER BY line_no) AS k FROM record_lines
                       WHERE starts_record AND slot NOT IN (SELECT slot FROM raw_rejects)""",
         rejects="SELECT l.line_no, r.* FROM raw_rejects r JOIN record_lines l USING (slot)",
         blank_lines="SELECT line_no FROM record_lines WHERE NOT starts_record")
+
+
+def materialise_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Make `raw_records` a table, for a format that alters or rebuilds it after staging."""
+    con.execute("CREATE OR REPLACE TEMP TABLE staged_copy AS SELECT * FROM raw_records")
+    clear_staged(con)
+    con.execute("ALTER TABLE staged_copy RENAME TO raw_records")
+
+
+def clear_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop `raw_records`, a table or a view (the next file may be staged as the other kind)."""
+    for (kind,) in con.execute("""SELECT table_type FROM information_schema.tables
+                                  WHERE table_catalog = 'temp' AND table_name = 'raw_records'""").fetchall():
+        con.execute("DROP VIEW raw_records" if kind == "VIEW" else "DROP TABLE raw_records")
 
 
 def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:

@@ -1,33 +1,29 @@
--- csvlog records in the shape shared with the stderr reader (pg_log_entries), each with the physical
--- line where it starts: 1 + the records before it + the newlines quoted inside them.
-CREATE OR REPLACE TEMP TABLE pg_log_entries AS
-WITH texts AS (
-    SELECT rowid - (SELECT min(rowid) FROM pg_csv_read) + 1 AS k, concat_ws('', *COLUMNS(*)) AS all_text, *
-    FROM pg_csv_read),
-accepted AS (
-    SELECT strlen(all_text) - strlen(replace(all_text, chr(10), '')) AS nl, * EXCLUDE (all_text) FROM texts),
-rejects AS (
-    SELECT line AS rec, any_value(csv_line) AS raw,
-           arg_min(error_type || ': ' || error_message, column_idx) AS reason
-    FROM reject_errors GROUP BY line),
-free_slots AS (
-    SELECT s AS rec, row_number() OVER (ORDER BY s) AS k
-    FROM range(1, (SELECT count(*) FROM accepted) + (SELECT count(*) FROM rejects) + 1) r(s)
-    WHERE s NOT IN (SELECT rec FROM rejects)),
-numbered AS (
-    SELECT f.rec, a.* EXCLUDE (k) FROM accepted a JOIN free_slots f USING (k)),
-lines AS (
-    SELECT rec, rec + coalesce(sum(nl) OVER (ORDER BY rec ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-               AS line_no
-    FROM (SELECT rec, nl FROM numbered
-          UNION ALL
-          SELECT rec, length(raw) - length(replace(raw, chr(10), '')) FROM rejects))
-SELECT l.line_no, n.message AS raw, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_reason,
-       n.log_time, n.user_name, n.database_name, n.process_id,
-       regexp_replace(n.connection_from, ':\d+$', '') AS client_addr,
-       n.session_id, n.session_line_num, n.command_tag, n.error_severity, n.sql_state_code, n.message,
-       n.query, n.application_name
-FROM numbered n JOIN lines l USING (rec)
-UNION ALL BY NAME
-SELECT l.line_no, r.raw, 'reject' AS state, r.reason AS reject_reason
-FROM rejects r JOIN lines l USING (rec)
+-- csvlog records in the shape shared with the stderr reader (pg_log_entries), as a view over DuckDB's
+-- reader: sql/sources/pgaudit_records.sql reads the file once, through it, in parallel and in file
+-- order; the records are numbered afterwards (sql/sources/pgaudit_csvlog_numbers.sql), since numbering
+-- them here would read the file on one thread. Every field is text; 23 to 26 columns by server
+-- version, no header. Unreadable records go to DuckDB's reject_errors with their record number.
+CREATE OR REPLACE TEMP VIEW pg_log_entries AS
+WITH csv AS (
+    SELECT -- Only free text holds newlines; sql/sources/pgaudit_csvlog_numbered.sql checks the total
+           -- against the file.
+           CASE WHEN contains(message, chr(10)) THEN strlen(message) - strlen(replace(message, chr(10), '')) ELSE 0 END
+           + CASE WHEN contains(detail, chr(10)) THEN strlen(detail) - strlen(replace(detail, chr(10), '')) ELSE 0 END
+           + CASE WHEN contains(hint, chr(10)) THEN strlen(hint) - strlen(replace(hint, chr(10), '')) ELSE 0 END
+           + CASE WHEN contains(internal_query, chr(10))
+                  THEN strlen(internal_query) - strlen(replace(internal_query, chr(10), '')) ELSE 0 END
+           + CASE WHEN contains(context, chr(10)) THEN strlen(context) - strlen(replace(context, chr(10), '')) ELSE 0 END
+           + CASE WHEN contains(query, chr(10)) THEN strlen(query) - strlen(replace(query, chr(10), '')) ELSE 0 END
+               AS quoted_newlines,
+           *
+    FROM read_csv(getvariable('pgaudit_csvlog').path, header = false, auto_detect = false,
+        columns = getvariable('pgaudit_csvlog').columns, delim = ',', quote = '"', escape = '"',
+        store_rejects = true, strict_mode = true, max_line_size = getvariable('pgaudit_csvlog').max_line_size,
+        encoding = 'utf-8'))
+SELECT NULL::BIGINT AS record_no, quoted_newlines, NULL::BIGINT AS line_no,
+       message AS raw, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_reason,
+       log_time, user_name, database_name, process_id,
+       regexp_replace(connection_from, ':\d+$', '') AS client_addr,
+       session_id, session_line_num, command_tag, error_severity, sql_state_code, message,
+       query, application_name
+FROM csv

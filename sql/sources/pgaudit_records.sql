@@ -1,15 +1,46 @@
 -- PostgreSQL log entries (pg_log_entries, from csvlog or stderr) classified and, for pgaudit
--- records, split into the payload's fields: one row per entry, in pg_records.
+-- records, split into the payload's fields: one row per entry, in pg_records. The entries are read
+-- once (for csvlog, that read is the file's). What concerns only a few rows, a statement logged once
+-- (pgaudit.log_statement_once) and entries without a session line number that repeat, is settled on
+-- them afterwards (sql/sources/pgaudit_records_first_texts.sql, pgaudit_records_repeats.sql).
 CREATE OR REPLACE TEMP TABLE pg_records AS
-WITH entries AS (
+WITH heads AS (
     SELECT *,
            coalesce(session_id, process_id) AS session_key,
-           regexp_extract(message, $audit_pattern,
-               ['audit_type', 'statement_id', 'substatement_id', 'audit_class', 'command', 'object_type',
-                'object_field', 'statement_field', 'parameter_field', 'rows_field']) AS a,
+           regexp_extract(message, $audit_head_pattern) AS audit_head,
            regexp_extract(log_time, '^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)(?: (\S+))?$',
                           ['stamp', 'zone']) AS t
     FROM pg_log_entries),
+-- A payload of the usual shape (the object unquoted, parameters not logged) is split at its known
+-- ends and its statement field checked; any other goes through the whole pattern, whose groups are
+-- slow to extract from long statements. `cut` is the length of ,<not logged>[,rows] at the end.
+tails AS (
+    SELECT *,
+        CASE WHEN audit_head <> '' AND NOT ends_with(message, '>')
+             THEN strlen(message) - strlen(rtrim(message, '0123456789')) END AS row_digits,
+        CASE WHEN audit_head = '' THEN NULL
+             WHEN ends_with(message, ',<not logged>') THEN 13
+             WHEN row_digits > 0 AND ends_with(message[:-(row_digits + 1)], ',<not logged>,') THEN 14 + row_digits
+        END AS cut,
+        message[length(audit_head) + 1:-(cut + 1)] AS plain_statement,
+        string_split(audit_head, ',') AS head_fields
+    FROM heads),
+entries AS (
+    SELECT * EXCLUDE (audit_head, row_digits, cut, plain_statement, head_fields),
+        CASE WHEN NOT (contains(plain_statement, ',') OR contains(plain_statement, '"'))
+                  OR (strlen(plain_statement) >= 2 AND starts_with(plain_statement, '"')
+                      AND ends_with(plain_statement, '"')
+                      AND (NOT contains(plain_statement[2:-2], '"')
+                           OR regexp_full_match(plain_statement, '"(?:[^"]|"")*"')))
+             THEN struct_pack(
+                 audit_type := head_fields[1][8:], statement_id := head_fields[2], substatement_id := head_fields[3],
+                 audit_class := head_fields[4], command := head_fields[5], object_type := head_fields[6],
+                 object_field := head_fields[7], statement_field := plain_statement,
+                 parameter_field := '<not logged>', rows_field := CASE WHEN cut > 13 THEN message[-row_digits:] ELSE '' END)
+             ELSE regexp_extract(message, $audit_pattern,
+                 ['audit_type', 'statement_id', 'substatement_id', 'audit_class', 'command', 'object_type',
+                  'object_field', 'statement_field', 'parameter_field', 'rows_field']) END AS a
+    FROM tails),
 classified AS (
     SELECT *,
         CASE
@@ -42,18 +73,6 @@ unquoted AS (
              THEN md5(concat_ws('|', log_time, session_key, message))[:16] END AS entry_hash,
         a.statement_id, a.substatement_id
     FROM classified),
--- Only the few records that need them are numbered or looked up (windows over every row are slow).
-repeats AS (
-    SELECT line_no, row_number() OVER (PARTITION BY entry_hash ORDER BY line_no) AS repeat_no
-    FROM unquoted WHERE entry_hash IS NOT NULL),
-first_texts AS (
-    SELECT session_key, statement_id, substatement_id, arg_min(logged_statement, line_no) AS first_text
-    FROM unquoted
-    WHERE logged_statement IS NOT NULL
-      AND (session_key, statement_id, substatement_id) IN (
-          SELECT (session_key, statement_id, substatement_id) FROM unquoted
-          WHERE a.statement_field = '<previously logged>')
-    GROUP BY ALL)
 SELECT line_no, raw, kind,
     CASE WHEN kind IN ('reject', 'malformed') THEN 'reject' WHEN kind = 'ignored' THEN 'ignored' END AS state,
     CASE WHEN kind = 'malformed' THEN 'message' END AS reject_field,
@@ -65,8 +84,8 @@ SELECT line_no, raw, kind,
          WHEN user_name IS NULL OR user_name = '' THEN 'server process message'
          ELSE lower(error_severity) || ' message without access' END AS ignore_reason,
     CASE WHEN entry_hash IS NULL THEN $source || ':' || session_id || ':' || session_line_num
-         ELSE $source || ':' || entry_hash || CASE WHEN repeat_no > 1 THEN '#' || repeat_no ELSE '' END
-    END AS event_id,
+         ELSE $source || ':' || entry_hash END AS event_id,
+    entry_hash,
     -- A zone PostgreSQL names by offset or as UTC is kept; an abbreviation (EST, CEST) is read in --source-tz.
     CASE WHEN t.stamp = '' THEN log_time
          WHEN t.zone IN ('UTC', 'GMT', 'Z') THEN t.stamp || '+00'
@@ -94,15 +113,13 @@ SELECT line_no, raw, kind,
     CASE kind WHEN 'audit' THEN a.command WHEN 'login' THEN 'connection authorized'
         WHEN 'logout' THEN 'disconnection' WHEN 'login_failed' THEN 'authentication failed'
         WHEN 'denied' THEN 'permission denied' END AS source_action,
-    -- With pgaudit.log_statement_once the text comes only with a statement's first record.
-    CASE WHEN kind = 'audit' AND a.statement_field = '<previously logged>' THEN first_text
-         ELSE logged_statement END AS statement,
+    logged_statement AS statement,
+    kind = 'audit' AND a.statement_field = '<previously logged>' AS previously_logged,
     nullif(object_name, '') AS object_name,
     session_key AS session_id,
     database_name, application_name,
     nullif(a.audit_type, '') AS audit_type, nullif(statement_id, '') AS statement_id,
     nullif(substatement_id, '') AS substatement_id, nullif(a.object_type, '') AS object_type,
-    nullif(a.parameter_field, '') AS parameter
+    nullif(a.parameter_field, '') AS parameter,
+    $source AS source, record_no, quoted_newlines
 FROM unquoted
-LEFT JOIN first_texts USING (session_key, statement_id, substatement_id)
-LEFT JOIN repeats USING (line_no)

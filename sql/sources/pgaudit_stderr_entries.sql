@@ -35,6 +35,8 @@ parsed AS (
            entry = 0 AS before_first_entry
     FROM fields)
 SELECT line_no, text AS raw,
+       -- Each entry's line is known exactly; the csvlog reader's record numbering does not apply.
+       NULL::BIGINT AS record_no, NULL::BIGINT AS quoted_newlines,
        CASE WHEN before_first_entry THEN 'reject' END AS state,
        CASE WHEN before_first_entry THEN 'line before the first log entry (does the log_line_prefix match?)'
        END AS reject_reason,
