@@ -4,16 +4,19 @@
 -- A database log can write several records for one statement (pgaudit one per relation, MariaDB
 -- TABLE records beside their QUERY): they share source, session, instant and statement, and only
 -- the first (a record pointing at another through extra.statement_ref comes later) is_primary, so
--- per-event rules flag the statement once.
+-- per-event rules flag the statement once. A record without a statement or a session shares with
+-- no other (ingest quarantines a repeated event_id), so only the others go through the window:
+-- a month of application logs would otherwise be sorted for nothing.
 CREATE OR REPLACE TEMP VIEW access_enriched AS
 WITH executions AS (
     SELECT e.*,
            row_number() OVER (
-               PARTITION BY CASE WHEN e.statement IS NOT NULL AND e.session_id IS NOT NULL
-                                 THEN concat_ws('|', e.source, e.session_id, CAST(e.event_ts AS VARCHAR), e.statement)
-                                 ELSE e.event_id END
+               PARTITION BY concat_ws('|', e.source, e.session_id, CAST(e.event_ts AS VARCHAR), e.statement)
                ORDER BY (e.extra ->> 'statement_ref') IS NOT NULL, e.batch_id, e.source_line) = 1 AS is_primary
-    FROM evaluation_events e)
+    FROM evaluation_events e WHERE e.statement IS NOT NULL AND e.session_id IS NOT NULL
+    UNION ALL
+    SELECT e.*, true AS is_primary
+    FROM evaluation_events e WHERE e.statement IS NULL OR e.session_id IS NULL)
 SELECT e.*,
        coalesce(m.account_id, e.account_id) AS resolved_account,
        a.account_id IS NOT NULL AS registered,
