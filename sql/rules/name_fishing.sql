@@ -1,15 +1,32 @@
 -- Browsing for names: many wildcard name searches, or many distinct people, by one account within
 -- the pack's window. One flag per burst, dated at its first search.
-WITH searches AS (
+WITH searches AS NOT MATERIALIZED (
     SELECT e.*, (e.pattern_text LIKE '%\%%' ESCAPE '\' OR e.pattern_text LIKE '%*%'
                  OR coalesce(e.name_wildcard, false)) AS is_wildcard
     FROM access_enriched e
     WHERE e.action_norm IN ('search', 'view') AND e.is_primary),
+-- A window lies within two consecutive stretches of its length: an account none of whose pairs of
+-- stretches holds as many searches, or wildcard searches, as a threshold has no window that does,
+-- and is spared the windows below, which sort all of the account's searches.
+stretches AS (
+    SELECT resolved_account,
+           time_bucket(to_minutes(greatest(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER), 1)),
+                       timezone('UTC', event_ts)) AS stretch,
+           count(*) AS searches, count(*) FILTER (is_wildcard) AS wildcards
+    FROM searches GROUP BY ALL),
+busy_accounts AS (
+    SELECT DISTINCT s.resolved_account
+    FROM stretches s
+    LEFT JOIN stretches n
+      ON n.resolved_account IS NOT DISTINCT FROM s.resolved_account
+     AND n.stretch = s.stretch + to_minutes(greatest(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER), 1))
+    WHERE s.wildcards + coalesce(n.wildcards, 0) >= CAST(threshold('name_fishing', 'wildcard_searches') AS INTEGER)
+       OR s.searches + coalesce(n.searches, 0) >= CAST(threshold('name_fishing', 'distinct_subjects') AS INTEGER)),
 windows AS (
     SELECT s.*,
            count(*) FILTER (is_wildcard) OVER w AS wildcards_in_window,
            count(DISTINCT subject_person_id) OVER w AS subjects_in_window
-    FROM searches s
+    FROM searches s SEMI JOIN busy_accounts b ON b.resolved_account IS NOT DISTINCT FROM s.resolved_account
     WINDOW w AS (PARTITION BY resolved_account ORDER BY event_ts
                  RANGE BETWEEN CURRENT ROW AND to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER)) FOLLOWING)),
 starts AS (
