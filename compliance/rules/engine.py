@@ -7,10 +7,8 @@ replaces the month's flags, all inside DuckDB.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
-from typing import Iterator
 
 import duckdb
 
@@ -91,25 +89,6 @@ def scope_access(con: duckdb.DuckDBPyConnection, start: dt.datetime, end: dt.dat
                       AND event_ts < {literal(high.isoformat())}::TIMESTAMPTZ""")
 
 
-@contextlib.contextmanager
-def access_computed_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """`access_enriched` (the resolved accounts, statement facts, local times, is_primary) as a
-    temp table for the duration, under the view's own name, so that the access rules and the views
-    over it (volume_baselines) read it instead of each recomputing it; DuckDB spills the table to
-    the warehouse's temp_directory beyond the memory limit. Afterwards the view is back and the
-    table gone, so the connection reads live events again."""
-    [(view_sql,)] = con.execute(
-        "SELECT sql FROM duckdb_views() WHERE view_name = 'access_enriched' AND temporary").fetchall()
-    con.execute("CREATE OR REPLACE TEMP TABLE access_enriched_computed AS SELECT * FROM access_enriched")
-    con.execute("CREATE OR REPLACE TEMP VIEW access_enriched AS SELECT * FROM access_enriched_computed")
-    try:
-        yield
-    finally:
-        con.execute("DROP VIEW access_enriched")
-        con.execute(view_sql)
-        con.execute("DROP TABLE access_enriched_computed")
-
-
 def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
                    rules: list[Rule] | None = None, seconds: dict[str, float] | None = None) -> int:
     """Replace the month's flags with what every rule finds now, in one transaction; return the
@@ -119,21 +98,20 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
     start, end = month_bounds(month, pack.timezone)
     scope_access(con, start, end)
     total = 0
-    with access_computed_once(con):
-        con.execute("BEGIN")
-        try:
-            con.execute("DELETE FROM flags WHERE month = ?", [month])
-            for rule in rules:
-                if rule.meta.get("status") == "deprecated":
-                    continue
-                started = time.perf_counter()
-                total += insert_flags(con, rule, month, start, end)
-                if seconds is not None:
-                    seconds[rule.rule_id] = round(time.perf_counter() - started, 3)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM flags WHERE month = ?", [month])
+        for rule in rules:
+            if rule.meta.get("status") == "deprecated":
+                continue
+            started = time.perf_counter()
+            total += insert_flags(con, rule, month, start, end)
+            if seconds is not None:
+                seconds[rule.rule_id] = round(time.perf_counter() - started, 3)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return total
 
 

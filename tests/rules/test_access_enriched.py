@@ -1,6 +1,4 @@
-"""`access_enriched` as an evaluation reads it: computed once for all the access rules
-(compliance/rules/engine.py, `access_computed_once`), one statement one finding, and the live
-view back once the evaluation is over."""
+"""`access_enriched` as an evaluation reads it: one statement, one finding."""
 from compliance import warehouse
 from compliance.policy.pack import load_pack
 from compliance.rules.catalog import load_rules
@@ -52,13 +50,3 @@ def test_a_statement_logged_as_several_records_is_one_finding():
     assert missing_purpose_flags(con) == ["APP1", "MQ1", "NS1", "NS2", "PG1", "PG3"]
     con.close()
 
-
-def test_after_an_evaluation_the_connection_reads_live_events_again():
-    con = warehouse_with([lookup("E1")])
-    assert missing_purpose_flags(con) == ["E1"]
-    load_sample(con, {"access_events": [lookup("E2", ts="2020-06-02T10:00:00-04:00")]})
-    assert con.execute("SELECT list(event_id ORDER BY event_id) FROM access_enriched").fetchall() == [(["E1", "E2"],)]
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'access_enriched_computed'"
-                       ).fetchall() == [(0,)]
-    assert missing_purpose_flags(con, "2020-06") == ["E2"]
-    con.close()
