@@ -5,23 +5,25 @@ WITH searches AS NOT MATERIALIZED (
                  OR coalesce(e.name_wildcard, false)) AS is_wildcard
     FROM access_enriched e
     WHERE e.action_norm IN ('search', 'view') AND e.is_primary),
--- A window lies within two consecutive stretches of its length: an account none of whose pairs of
--- stretches holds as many searches, or wildcard searches, as a threshold has no window that does,
--- and is spared the windows below, which sort all of the account's searches.
-stretches AS (
-    SELECT resolved_account,
-           time_bucket(to_minutes(greatest(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER), 1)),
-                       timezone('UTC', event_ts)) AS stretch,
-           count(*) AS searches, count(*) FILTER (is_wildcard) AS wildcards
-    FROM searches GROUP BY ALL),
+-- A window holds as many searches as a threshold only where a search is followed, within the
+-- window, by that many less one (and holds no more distinct people than searches): a lead finds
+-- the accounts where that happens (all of them if the pack sets no window), and only their
+-- searches go through the windows below, whose RANGE frames and distinct count cost far more.
 busy_accounts AS (
-    SELECT DISTINCT s.resolved_account
-    FROM stretches s
-    LEFT JOIN stretches n
-      ON n.resolved_account IS NOT DISTINCT FROM s.resolved_account
-     AND n.stretch = s.stretch + to_minutes(greatest(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER), 1))
-    WHERE s.wildcards + coalesce(n.wildcards, 0) >= CAST(threshold('name_fishing', 'wildcard_searches') AS INTEGER)
-       OR s.searches + coalesce(n.searches, 0) >= CAST(threshold('name_fishing', 'distinct_subjects') AS INTEGER)),
+    SELECT resolved_account FROM (
+        SELECT resolved_account, event_ts,
+               lead(event_ts, greatest(CAST(threshold('name_fishing', 'distinct_subjects') AS INTEGER) - 1, 0))
+                   OVER (PARTITION BY resolved_account ORDER BY event_ts) AS later_search_ts
+        FROM searches)
+    WHERE later_search_ts <= event_ts + to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER))
+       OR threshold('name_fishing', 'window_minutes') IS NULL
+    UNION
+    SELECT resolved_account FROM (
+        SELECT resolved_account, event_ts,
+               lead(event_ts, greatest(CAST(threshold('name_fishing', 'wildcard_searches') AS INTEGER) - 1, 0))
+                   OVER (PARTITION BY resolved_account ORDER BY event_ts) AS later_wildcard_ts
+        FROM searches WHERE is_wildcard)
+    WHERE later_wildcard_ts <= event_ts + to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER))),
 windows AS (
     SELECT s.*,
            count(*) FILTER (is_wildcard) OVER w AS wildcards_in_window,
