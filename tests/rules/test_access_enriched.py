@@ -1,4 +1,5 @@
-"""`access_enriched` as an evaluation reads it: one statement, one finding."""
+"""`access_enriched` as an evaluation reads it: one statement, one finding, and the live views back
+once the evaluation is over (`computed_once` in compliance/rules/engine.py)."""
 from compliance import warehouse
 from compliance.policy.pack import load_pack
 from compliance.rules.catalog import load_rules
@@ -50,3 +51,18 @@ def test_a_statement_logged_as_several_records_is_one_finding():
     assert missing_purpose_flags(con) == ["APP1", "MQ1", "NS1", "NS2", "PG1", "PG3"]
     con.close()
 
+
+
+def test_after_an_evaluation_the_connection_reads_live_events_again():
+    con = warehouse_with([lookup("E1")])
+    assert missing_purpose_flags(con) == ["E1"]
+    june = "2020-06-02T10:00:00-04:00"
+    load_sample(con, {"access_events": [
+        lookup("J1", ts=june, source="pars_db", session_id="s9", statement=STATEMENT, objects="public.arrests"),
+        lookup("J2", ts=june, source="pars_db", session_id="s9", statement=STATEMENT, objects="public.persons")]})
+    stage_statements(con, "access_events", CANONICAL.dialect)
+    assert con.execute("SELECT event_id, is_primary, statement_tables FROM access_enriched WHERE event_id LIKE 'J%' "
+                       "ORDER BY event_id").fetchall() == [("J1", True, "arrests;persons"), ("J2", False, "arrests;persons")]
+    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%computed'").fetchall() == []
+    assert missing_purpose_flags(con, "2020-06") == ["J1"]
+    con.close()
