@@ -25,11 +25,17 @@ WITH settings AS (
                 THEN error('policy pack: thresholds.log_gap.min_gap_minutes must be a positive number of minutes')
                 ELSE CAST(threshold('log_gap', 'min_gap_minutes') AS INTEGER) END AS min_gap_minutes,
            coalesce(pack_setting('thresholds') -> 'log_gap' -> 'gap_free_sequences', '{}') AS sequences),
-events AS (
+-- What each source promises of its sequence, looked up once per source rather than per record.
+scopes AS (
+    SELECT src.source, (SELECT s.sequences ->> src.source FROM settings s) AS sequence_scope
+    FROM (SELECT DISTINCT coalesce(source, 'access_events') AS source FROM access_events) src),
+-- Scanned by both kinds of gap rather than kept between them: a month of records would only be
+-- copied, and spilled beyond the memory limit.
+events AS NOT MATERIALIZED (
     SELECT coalesce(e.source, 'access_events') AS source, e.event_id, e.event_ts, e.sequence_no,
-           e.session_id, e.batch_id, e.source_line,
-           (SELECT s.sequences ->> coalesce(e.source, 'access_events') FROM settings s) AS sequence_scope
-    FROM access_events e WHERE e.event_ts IS NOT NULL),
+           e.session_id, e.batch_id, e.source_line, c.sequence_scope
+    FROM access_events e JOIN scopes c ON c.source = coalesce(e.source, 'access_events')
+    WHERE e.event_ts IS NOT NULL),
 sequenced AS (
     SELECT source, CASE WHEN sequence_scope = 'session' THEN session_id END AS session_id, sequence_no,
            sequence_no // 1024 AS run, event_ts, event_id, batch_id, source_line
