@@ -1,15 +1,34 @@
 -- Browsing for names: many wildcard name searches, or many distinct people, by one account within
 -- the pack's window. One flag per burst, dated at its first search.
-WITH searches AS (
+WITH searches AS NOT MATERIALIZED (
     SELECT e.*, (e.pattern_text LIKE '%\%%' ESCAPE '\' OR e.pattern_text LIKE '%*%'
                  OR coalesce(e.name_wildcard, false)) AS is_wildcard
     FROM access_enriched e
     WHERE e.action_norm IN ('search', 'view') AND e.is_primary),
+-- A window holds as many searches as a threshold only where a search is followed, within the
+-- window, by that many less one (and holds no more distinct people than searches): a lead finds
+-- the accounts where that happens (all of them if the pack sets no window), and only their
+-- searches go through the windows below, whose RANGE frames and distinct count cost far more.
+busy_accounts AS (
+    SELECT resolved_account FROM (
+        SELECT resolved_account, event_ts,
+               lead(event_ts, greatest(CAST(threshold('name_fishing', 'distinct_subjects') AS INTEGER) - 1, 0))
+                   OVER (PARTITION BY resolved_account ORDER BY event_ts) AS later_search_ts
+        FROM searches)
+    WHERE later_search_ts <= event_ts + to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER))
+       OR threshold('name_fishing', 'window_minutes') IS NULL
+    UNION
+    SELECT resolved_account FROM (
+        SELECT resolved_account, event_ts,
+               lead(event_ts, greatest(CAST(threshold('name_fishing', 'wildcard_searches') AS INTEGER) - 1, 0))
+                   OVER (PARTITION BY resolved_account ORDER BY event_ts) AS later_wildcard_ts
+        FROM searches WHERE is_wildcard)
+    WHERE later_wildcard_ts <= event_ts + to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER))),
 windows AS (
     SELECT s.*,
            count(*) FILTER (is_wildcard) OVER w AS wildcards_in_window,
            count(DISTINCT subject_person_id) OVER w AS subjects_in_window
-    FROM searches s
+    FROM searches s SEMI JOIN busy_accounts b ON b.resolved_account IS NOT DISTINCT FROM s.resolved_account
     WINDOW w AS (PARTITION BY resolved_account ORDER BY event_ts
                  RANGE BETWEEN CURRENT ROW AND to_minutes(CAST(threshold('name_fishing', 'window_minutes') AS INTEGER)) FOLLOWING)),
 starts AS (

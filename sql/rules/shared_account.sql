@@ -1,11 +1,16 @@
 -- One account used from two hosts within minutes of each other (ports ignored): a shared login.
 -- Consecutive events suffice: any two close events from different hosts imply a close
--- consecutive pair from different hosts.
-WITH ordered AS (
+-- consecutive pair from different hosts. Only an account seen on two hosts can switch: the others
+-- are spared the window, which sorts all of the account's events.
+WITH hosted AS NOT MATERIALIZED (
+    SELECT e.* FROM access_enriched e WHERE e.client_host IS NOT NULL AND e.client_host <> ''),
+multi_host_accounts AS (
+    SELECT resolved_account FROM hosted GROUP BY resolved_account HAVING min(client_host) <> max(client_host)),
+ordered AS (
     SELECT e.*, lag(e.event_ts) OVER w AS previous_ts, lag(e.client_host) OVER w AS previous_host,
            lag(e.event_id) OVER w AS previous_event
-    FROM access_enriched e
-    WHERE e.client_host IS NOT NULL AND e.client_host <> ''
+    FROM hosted e
+    SEMI JOIN multi_host_accounts m ON m.resolved_account IS NOT DISTINCT FROM e.resolved_account
     WINDOW w AS (PARTITION BY e.resolved_account ORDER BY e.event_ts, e.event_id)),
 switches AS (
     SELECT *, lag(event_ts) OVER (PARTITION BY resolved_account ORDER BY event_ts) AS previous_switch

@@ -4,16 +4,36 @@
 -- A database log can write several records for one statement (pgaudit one per relation, MariaDB
 -- TABLE records beside their QUERY): they share source, session, instant and statement, and only
 -- the first (a record pointing at another through extra.statement_ref comes later) is_primary, so
--- per-event rules flag the statement once.
+-- per-event rules flag the statement once. A record without a statement or a session shares with
+-- no other (ingest quarantines a repeated event_id), so only the others go through the window:
+-- a month of application logs would otherwise be sorted for nothing.
+CREATE OR REPLACE TEMP VIEW repeated_statement_records AS
+SELECT DISTINCT event_id FROM (
+    SELECT e.event_id,
+           row_number() OVER (
+               PARTITION BY concat_ws('|', e.source, e.session_id, CAST(e.event_ts AS VARCHAR), e.statement)
+               ORDER BY (e.extra ->> 'statement_ref') IS NOT NULL, e.batch_id, e.source_line) AS nth
+    FROM evaluation_events e WHERE e.statement IS NOT NULL AND e.session_id IS NOT NULL)
+WHERE nth > 1;
+
+-- The parser's facts for each statement the events carry, found once per distinct statement
+-- rather than by hashing the text of every record that carries it.
+CREATE OR REPLACE TEMP VIEW evaluation_statements AS
+SELECT s.statement, sa.parsed, sa.tables, sa.has_where, sa.filters_birthplace, sa.name_wildcard,
+       sa.disables_audit, sa.touches_audit_tables
+FROM (SELECT DISTINCT statement FROM evaluation_events WHERE statement IS NOT NULL) s
+JOIN statement_analysis sa ON sa.statement_hash = statement_hash(s.statement);
+
+-- An evaluation computes the two views above once for all its rules
+-- (`computed_once` in compliance/rules/engine.py).
 CREATE OR REPLACE TEMP VIEW access_enriched AS
 WITH executions AS (
-    SELECT e.*,
-           row_number() OVER (
-               PARTITION BY CASE WHEN e.statement IS NOT NULL AND e.session_id IS NOT NULL
-                                 THEN concat_ws('|', e.source, e.session_id, CAST(e.event_ts AS VARCHAR), e.statement)
-                                 ELSE e.event_id END
-               ORDER BY (e.extra ->> 'statement_ref') IS NOT NULL, e.batch_id, e.source_line) = 1 AS is_primary
-    FROM evaluation_events e)
+    SELECT e.*, r.event_id IS NULL AS is_primary
+    FROM evaluation_events e LEFT JOIN repeated_statement_records r ON r.event_id = e.event_id
+    WHERE e.statement IS NOT NULL AND e.session_id IS NOT NULL
+    UNION ALL
+    SELECT e.*, true AS is_primary
+    FROM evaluation_events e WHERE e.statement IS NULL OR e.session_id IS NULL)
 SELECT e.*,
        coalesce(m.account_id, e.account_id) AS resolved_account,
        a.account_id IS NOT NULL AS registered,
@@ -39,4 +59,4 @@ SELECT e.*,
 FROM executions e
 LEFT JOIN account_map m ON m.source = e.source AND m.db_user = e.account_id
 LEFT JOIN accounts a ON a.account_id = coalesce(m.account_id, e.account_id)
-LEFT JOIN statement_analysis sa ON sa.statement_hash = statement_hash(e.statement);
+LEFT JOIN evaluation_statements sa ON sa.statement = e.statement;

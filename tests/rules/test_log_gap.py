@@ -82,10 +82,37 @@ def test_session_scoped_sequences_and_time_gaps(pack):
     con.close()
 
 
+def test_gaps_are_found_wherever_they_fall_against_the_views_runs_and_stretches(pack):
+    # The view groups sequence numbers in runs of 1024 and time in UTC stretches of
+    # min_gap_minutes (here 00:00, 04:00, ... 16:00 UTC): steps across and inside both count.
+    con = warehouse.memory()
+    events(con, [
+        ("a1", "2020-05-11 09:00:00+00", "app", None, 1022), ("a2", "2020-05-11 11:59:00+00", "app", None, 1023),
+        ("a3", "2020-05-11 12:01:00+00", "app", None, 1024), ("a4", "2020-05-11 16:01:00+00", "app", None, 1025),
+        ("a5", "2020-05-11 16:02:00+00", "app", None, 1032), ("a6", "2020-05-11 16:03:00+00", "app", None, 1033),
+        ("a7", "2020-05-11 16:04:00+00", "app", None, 1034), ("a8", "2020-05-11 19:00:00+00", "app", None, 2050),
+    ])
+    install_views(con, with_log_gap(pack, min_gap_minutes=240, gap_free_sequences={"app": "source"}))
+    assert con.execute("SELECT kind, event_before, event_after, missing_records FROM coverage_gaps "
+                       "ORDER BY gap_start").fetchall() == [
+        ("time", "a3", "a4", None),      # exactly 240 minutes, from one stretch into the next
+        ("sequence", "a4", "a5", 6),     # 1026 to 1031, inside a run (1023 to 1024 crosses into it)
+        ("sequence", "a7", "a8", 1015)]  # 1035 to 2049, from one run into the next
+    con.close()
+
+
 def test_a_pack_without_the_threshold_is_a_clear_error(pack):
     con = warehouse.memory()
     events(con, [("a1", "2020-05-11 10:00:00-04", "app", None, 1)])
     bare = PolicyPack(pack.path, {**pack.data, "thresholds": {}}, pack.sha256)
     with pytest.raises(ComplianceError, match="thresholds.log_gap.min_gap_minutes is missing"):
         gaps_flagged(con, bare, "2020-05")
+    con.close()
+
+
+def test_a_threshold_of_no_minutes_is_a_clear_error(pack):
+    con = warehouse.memory()
+    events(con, [("a1", "2020-05-11 10:00:00-04", "app", None, 1)])
+    with pytest.raises(ComplianceError, match="min_gap_minutes must be a positive number of minutes"):
+        gaps_flagged(con, with_log_gap(pack, min_gap_minutes=0), "2020-05")
     con.close()
