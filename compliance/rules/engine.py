@@ -99,9 +99,9 @@ COMPUTED_ONCE = ("repeated_statement_records", "evaluation_statements")
 
 @contextlib.contextmanager
 def computed_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Each of COMPUTED_ONCE as a temp table under its own name while the month's rules run, so that it
-    is computed once rather than inside every rule that reads it; afterwards the views are back
-    and read live data again."""
+    """Each of COMPUTED_ONCE as a temp table under its own name while the month's rules run, so
+    that it is computed once rather than inside every rule that reads it; afterwards the views are
+    back and read live data again."""
     restore = []
     try:
         for view in COMPUTED_ONCE:

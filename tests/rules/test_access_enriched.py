@@ -58,11 +58,15 @@ def test_after_an_evaluation_the_connection_reads_live_events_again():
     assert missing_purpose_flags(con) == ["E1"]
     june = "2020-06-02T10:00:00-04:00"
     load_sample(con, {"access_events": [
-        lookup("J1", ts=june, source="pars_db", session_id="s9", statement=STATEMENT, objects="public.arrests"),
-        lookup("J2", ts=june, source="pars_db", session_id="s9", statement=STATEMENT, objects="public.persons")]})
+        lookup("J1", ts=june, source="pars_db", session_id="s9", statement=STATEMENT,
+               objects="public.arrests"),
+        lookup("J2", ts=june, source="pars_db", session_id="s9", statement=STATEMENT,
+               objects="public.persons")]})
     stage_statements(con, "access_events", CANONICAL.dialect)
-    assert con.execute("SELECT event_id, is_primary, statement_tables FROM access_enriched WHERE event_id LIKE 'J%' "
-                       "ORDER BY event_id").fetchall() == [("J1", True, "arrests;persons"), ("J2", False, "arrests;persons")]
-    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%computed'").fetchall() == []
+    assert con.execute("SELECT event_id, is_primary, statement_tables FROM access_enriched "
+                       "WHERE event_id LIKE 'J%' ORDER BY event_id").fetchall() == [
+        ("J1", True, "arrests;persons"), ("J2", False, "arrests;persons")]
+    assert con.execute("SELECT table_name FROM duckdb_tables() "
+                       "WHERE table_name LIKE '%computed'").fetchall() == []
     assert missing_purpose_flags(con, "2020-06") == ["J1"]
     con.close()
