@@ -192,8 +192,16 @@ def run() -> dict:
     root = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="compliance-bench-month-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
+        results = []
+        for events in sizes:
+            try:
+                results.append(one_month(root, events, flood))
+            except RuntimeError as exc:  # a size that fails is a result too; the others still run
+                results.append({"events": events, "failed": str(exc)})
+            # A long curve shows each size as it completes.
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
         return {"month": MONTH, "flood": flood, "memory_limit": os.environ.get("COMPLIANCE_MEMORY_LIMIT", "default"),
-                "sizes": [one_month(root, events, flood) for events in sizes]}
+                "sizes": results}
     finally:
         if not chosen:
             shutil.rmtree(root, ignore_errors=True)

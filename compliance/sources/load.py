@@ -233,23 +233,24 @@ def _stage_duplicates(con: duckdb.DuckDBPyConnection, table: str, id_col: str | 
     if not id_col:
         con.execute("CREATE OR REPLACE TEMP TABLE duplicate_lines (line_no BIGINT, problem VARCHAR)")
         return
-    key = ident(id_col)
+    # One spillable aggregate over this file's ids and the earlier batches' finds the repeated
+    # ones; only those (few) are joined back. A semi-join on every id would build a hash table of
+    # the whole file, one allocation that a 30-million-row file cannot get under the memory limit.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE duplicate_lines AS
-        WITH checked AS (SELECT id, line_no FROM record_checks WHERE id IS NOT NULL),
-        earlier AS (
-            SELECT DISTINCT {key} AS id FROM {ident(table)}
-            WHERE batch_id <> {batch} AND {key} IN (SELECT id FROM checked)),
-        repeated AS (SELECT id FROM checked GROUP BY id HAVING count(*) > 1 UNION SELECT id FROM earlier),
-        lines AS (
-            SELECT id, line_no, min(line_no) OVER (PARTITION BY id) AS first_line
-            FROM checked WHERE id IN (SELECT id FROM repeated))
-        SELECT l.line_no,
-               {literal(id_col + '|')} || 'duplicate ' || {literal(id_col)} || ' ' || l.id || ' (first seen ' ||
-               CASE WHEN l.line_no = l.first_line THEN 'in an earlier batch' ELSE 'at line ' || l.first_line END
+        WITH ids AS (
+            SELECT id, line_no FROM record_checks WHERE id IS NOT NULL
+            UNION ALL
+            SELECT {ident(id_col)}, NULL FROM {ident(table)} WHERE batch_id <> {batch}),
+        repeated AS (
+            SELECT id, min(line_no) AS first_line, count(line_no) < count(*) AS earlier
+            FROM ids GROUP BY id HAVING count(*) > 1)
+        SELECT c.line_no,
+               {literal(id_col + '|')} || 'duplicate ' || {literal(id_col)} || ' ' || c.id || ' (first seen ' ||
+               CASE WHEN c.line_no = r.first_line THEN 'in an earlier batch' ELSE 'at line ' || r.first_line END
                || ')' AS problem
-        FROM lines l LEFT JOIN earlier e USING (id)
-        WHERE l.line_no > l.first_line OR e.id IS NOT NULL""")
+        FROM record_checks c JOIN repeated r USING (id)
+        WHERE c.line_no > r.first_line OR r.earlier""")
 
 
 def _first_line(exc: Exception) -> str:
