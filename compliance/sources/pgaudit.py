@@ -22,7 +22,7 @@ from compliance import queries
 from compliance.contract import ACCESS_EVENT_COLUMNS
 from compliance.errors import ComplianceError
 from compliance.sources.adapter import SourceFormat, StageOptions
-from compliance.sources.staging import MAX_LINE_SIZE
+from compliance.sources.staging import MAX_LINE_SIZE, READ_BUFFER_SIZE
 from compliance.sources.text import line_shape
 
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] "
@@ -152,7 +152,7 @@ def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptio
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     queries.execute(con, "sources/pgaudit_csvlog_file",
                     {"path": str(path), "columns": {c: "VARCHAR" for c in CSVLOG_COLUMNS[:width]},
-                     "max_line_size": MAX_LINE_SIZE})
+                     "max_line_size": MAX_LINE_SIZE, "buffer_size": READ_BUFFER_SIZE})
     queries.execute(con, "sources/pgaudit_csvlog_entries")
     _classify(con, options)
     queries.execute(con, "sources/pgaudit_csvlog_numbers")

@@ -20,6 +20,9 @@ from compliance.sources.text import line_shape
 
 # The 10 MB fields of real exports must load (DuckDB's default max_line_size is 2 MB).
 MAX_LINE_SIZE = 64 * 1024 * 1024
+# DuckDB's reader buffers default to 16 lines of the maximum size (1 GiB here), one per thread:
+# beyond a 1 GB file they no longer fit a 2 GB memory limit. Two lines' worth is what it needs.
+READ_BUFFER_SIZE = 2 * MAX_LINE_SIZE
 # The bookkeeping columns of `raw_records`; a data column of the same name is staged as NAME_.
 STAGING_COLUMNS = ("line_no", "raw", "state", "reject_field", "reject_reason", "ignore_reason")
 # Where a header with one column gives away the file's real delimiter.
@@ -127,7 +130,8 @@ def _reader(path: Path, header: list[str], delimiter: str, quote: str, first_rea
     rejects = "store_rejects = true" if first_read else "ignore_errors = true"
     return f"""read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns},
                 delim = {literal(delimiter)}, quote = {literal(quote)}, escape = {literal(quote)},
-                {rejects}, strict_mode = true, max_line_size = {MAX_LINE_SIZE}, encoding = 'utf-8')"""
+                {rejects}, strict_mode = true, max_line_size = {MAX_LINE_SIZE},
+                buffer_size = {READ_BUFFER_SIZE}, encoding = 'utf-8')"""
 
 
 def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str = ",",

@@ -19,6 +19,7 @@ WITH csv AS (
     FROM read_csv(getvariable('pgaudit_csvlog').path, header = false, auto_detect = false,
         columns = getvariable('pgaudit_csvlog').columns, delim = ',', quote = '"', escape = '"',
         store_rejects = true, strict_mode = true, max_line_size = getvariable('pgaudit_csvlog').max_line_size,
+        buffer_size = getvariable('pgaudit_csvlog').buffer_size,
         encoding = 'utf-8'))
 SELECT NULL::BIGINT AS record_no, quoted_newlines, NULL::BIGINT AS line_no,
        message AS raw, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_reason,

@@ -9,6 +9,7 @@ WITH accepted AS (
     FROM read_csv(getvariable('pgaudit_csvlog').path, header = false, auto_detect = false,
         columns = getvariable('pgaudit_csvlog').columns, delim = ',', quote = '"', escape = '"',
         ignore_errors = true, strict_mode = true, max_line_size = getvariable('pgaudit_csvlog').max_line_size,
+        buffer_size = getvariable('pgaudit_csvlog').buffer_size,
         encoding = 'utf-8')),
 rejects AS (
     SELECT line AS rec, any_value(csv_line) AS raw,
