@@ -2,8 +2,9 @@
 
 The warehouse is opened read-only and only while the figures are read, the flag exports are written
 by DuckDB and compared with the previous version's; charts, HTML and PDF are rendered after it is
-closed, so a report never holds the warehouse lock while WeasyPrint works. If nothing the reports show has changed since the latest
-version (same fingerprint), that version is kept and nothing is written.
+closed, so a report never holds the warehouse lock while WeasyPrint works. If nothing the reports
+show has changed since the latest version (same fingerprint), that version is kept and nothing is
+written.
 """
 from __future__ import annotations
 
