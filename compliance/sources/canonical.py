@@ -38,7 +38,9 @@ def landing_files(landing: Path) -> list[tuple[str, Path]]:
 
 
 def stage_canonical(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
-    return stage_delimited(con, path) if Path(logical_name(path)).suffix == ".csv" else stage_jsonl(con, path)
+    # The loader numbers a canonical file's records as it stores them (compliance/sources/load.py).
+    return stage_delimited(con, path, numbered=False) if Path(logical_name(path)).suffix == ".csv" \
+        else stage_jsonl(con, path)
 
 
 CANONICAL = SourceFormat(

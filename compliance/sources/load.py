@@ -147,18 +147,17 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
         # Statements and search terms are evidence and are kept byte for byte.
         return f"nullif({ident(col)}, '')" if col in VERBATIM_COLUMNS else f"nullif(trim({ident(col)}), '')"
 
-    typed = []
+    typed = []  # each contract column's typed value, as SQL over the `reads` aliases
     checks = []  # (condition, field, reason as SQL) in column order: the first failing one is reported
-    # What the checks read (a column's value, its typed value, the id), computed once per record.
-    reads: dict[str, str] = {}
-
-    def read(alias: str, expr: str) -> str:
-        reads[ident(alias)] = expr
-        return ident(alias)
+    # What the checks and the load read (a column's value, its typed value, the id), computed
+    # once per record, each from the one before it.
+    values: dict[str, str] = {}
+    typed_values: dict[str, str] = {}
 
     for position, col in enumerate(contract_columns):
         target = types[col]
-        value = raw_value(col)
+        value = ident(f"value_{position}")
+        values[value] = raw_value(col)
         if target == "BOOLEAN":
             expr = (f"CASE lower({value}) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true "
                     f"WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END")
@@ -166,51 +165,65 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
             expr = value
         else:
             expr = f"TRY_CAST({value} AS {target})"
-        typed.append(f"{expr} AS {ident(col)}")
+        typed_value = ident(f"typed_{position}")
+        typed_values[typed_value] = expr
+        typed.append(f"{typed_value} AS {ident(col)}")
         if col in non_empty:
-            checks.append((f"{read(f'value_{position}', value)} IS NULL", col, "'required value is empty'"))
+            checks.append((f"{value} IS NULL", col, "'required value is empty'"))
         if target != "VARCHAR" and col in present:
-            v, t = read(f"value_{position}", value), read(f"typed_{position}", expr)
-            checks.append((f"{v} IS NOT NULL AND {t} IS NULL", col, f"'cannot read as {target.lower()}: ' || {v}"))
+            checks.append((f"{value} IS NOT NULL AND {typed_value} IS NULL", col,
+                           f"'cannot read as {target.lower()}: ' || {value}"))
         if target == "TIMESTAMP WITH TIME ZONE" and col in present:
             # A local time the clocks skipped never happened; DuckDB would move it an hour on. The
             # comparison comes first: it is cheaper than the pattern, and false for most values.
-            v, t = read(f"value_{position}", value), read(f"typed_{position}", expr)
-            checks.append((f"CAST({t} AS TIMESTAMP) <> TRY_CAST({v} AS TIMESTAMP) "
-                           f"AND regexp_full_match({v}, {literal(LOCAL_TIME_PATTERN)})", col,
-                           f"'local time ' || {v} || ' does not exist in ' || "
+            checks.append((f"CAST({typed_value} AS TIMESTAMP) <> TRY_CAST({value} AS TIMESTAMP) "
+                           f"AND regexp_full_match({value}, {literal(LOCAL_TIME_PATTERN)})", col,
+                           f"'local time ' || {value} || ' does not exist in ' || "
                            f"current_setting('TimeZone') || ' (skipped by the daylight-saving change)'"))
     id_col = ID_COLUMN[table]
-    record_id = read("id", raw_value(id_col)) if id_col else "NULL"
+    record_id = raw_value(id_col) if id_col else "NULL"
     extra_expr = ("json_object(" + ", ".join(f"{literal(c)}, {ident(c)}" for c in extras) + ")"
                   if extras else "NULL::JSON")
     problem = ("CASE " + " ".join(f"WHEN {cond} THEN {literal(col + '|')} || {reason}"
                                   for cond, col, reason in checks) + " END") if checks else "NULL::VARCHAR"
     batch = literal(batch_id)
-    # A first read checks every record to load and keeps only its line, its problem and its id: the
-    # records a check or a repeated id keeps out are known before any row is written.
+    # One read of the file checks and types every record, in file order (numbering it is what
+    # keeps that read on one thread); the records a check or a repeated id keeps out are known
+    # before any row is written, and the load reads the typed records, not the file again.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE record_checks AS
-        SELECT line_no, problem, CASE WHEN problem IS NULL THEN id END AS id
-        FROM (SELECT line_no, {problem} AS problem, {record_id} AS id FROM (
-            SELECT line_no{''.join(f", {expr} AS {alias}" for alias, expr in reads.items())}
-            FROM raw_records WHERE state IS NULL))""")
+        CREATE OR REPLACE TEMP TABLE checked_records AS
+        SELECT line_no, problem, CASE WHEN problem IS NULL THEN id END AS id, {', '.join(typed)}, extra
+        FROM (SELECT *, {problem} AS problem FROM (
+            SELECT *{''.join(f", {expr} AS {alias}" for alias, expr in typed_values.items())} FROM (
+                SELECT line_no, {record_id} AS id, {extra_expr} AS extra
+                       {''.join(f", {expr} AS {alias}" for alias, expr in values.items())}
+                FROM raw_records WHERE state IS NULL)))""")
+    # Records the stager left unnumbered (compliance/sources/staging.py) are every record of the
+    # file, stored in its order (DuckDB preserves insertion order) under consecutive row ids that
+    # start where the transaction's own storage does: a record's line is its position plus one,
+    # for the header.
+    [(unnumbered,)] = con.execute("""
+        UPDATE checked_records SET line_no = rowid - (SELECT min(rowid) FROM checked_records) + 2
+        WHERE line_no IS NULL""").fetchall()
     _stage_duplicates(con, table, id_col, batch)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE unloadable_lines AS
-        SELECT line_no, problem FROM record_checks WHERE problem IS NOT NULL
+        SELECT line_no, problem FROM checked_records WHERE problem IS NOT NULL
         UNION ALL SELECT line_no, problem FROM duplicate_lines""")
     [(unloadable,)] = con.execute("SELECT count(*) FROM unloadable_lines").fetchall()
-    kept_out = "AND line_no NOT IN (SELECT line_no FROM unloadable_lines)" if unloadable else ""
+    kept_out = "AND line_no NOT IN (SELECT line_no FROM duplicate_lines)" if unloadable else ""
     con.execute(f"""
         INSERT INTO {ident(table)} BY NAME
-        SELECT {', '.join(typed)}, {extra_expr} AS extra, {batch} AS batch_id, line_no AS source_line
-        FROM raw_records WHERE state IS NULL {kept_out}""")
-    # The text of a record kept out is read again only for the records kept out.
-    unloaded = """UNION ALL
+        SELECT * EXCLUDE (line_no, problem, id), {batch} AS batch_id, line_no AS source_line
+        FROM checked_records WHERE problem IS NULL {kept_out}""")
+    # The text of a record kept out is read again only for the records kept out; unnumbered
+    # records are matched to their lines by position.
+    texts = ("(SELECT c.line_no, r.raw FROM (SELECT line_no FROM checked_records) c "
+             "POSITIONAL JOIN (SELECT raw FROM raw_records) r)" if unnumbered else
+             "(SELECT line_no, raw FROM raw_records WHERE state IS NULL)")
+    unloaded = f"""UNION ALL
         SELECT line_no, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), raw
-        FROM unloadable_lines JOIN (SELECT line_no, raw FROM raw_records WHERE state IS NULL) USING (line_no)""" \
-        if unloadable else ""
+        FROM unloadable_lines JOIN {texts} USING (line_no)""" if unloadable else ""
     con.execute(f"""
         INSERT INTO quarantine
         SELECT {batch}, * FROM (
@@ -218,17 +231,18 @@ def _load_staged(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
             {unloaded})
         ORDER BY line_no""")
     [(read, loaded, quarantined)] = con.execute(f"""
-        SELECT (SELECT count(*) FROM record_checks) + (SELECT count(*) FROM raw_records WHERE state IS NOT NULL),
+        SELECT (SELECT count(*) FROM checked_records) + (SELECT count(*) FROM raw_records WHERE state IS NOT NULL),
                (SELECT count(*) FROM {ident(table)} WHERE batch_id = {batch}),
                (SELECT count(*) FROM quarantine WHERE batch_id = {batch})""").fetchall()
     reasons = dict(con.execute("""
         SELECT coalesce(ignore_reason, 'unspecified'), count(*) FROM raw_records
         WHERE state = 'ignored' GROUP BY ALL ORDER BY 1""").fetchall())
+    con.execute("DROP TABLE checked_records; DROP TABLE duplicate_lines; DROP TABLE unloadable_lines")
     return read, loaded, quarantined, reasons
 
 
 def _stage_duplicates(con: duckdb.DuckDBPyConnection, table: str, id_col: str | None, batch: str) -> None:
-    """`duplicate_lines(line_no, problem)`: the checked records (`record_checks`) whose id repeats,
+    """`duplicate_lines(line_no, problem)`: the checked records (`checked_records`) whose id repeats,
     later in the file or already loaded in another batch."""
     if not id_col:
         con.execute("CREATE OR REPLACE TEMP TABLE duplicate_lines (line_no BIGINT, problem VARCHAR)")
@@ -239,7 +253,7 @@ def _stage_duplicates(con: duckdb.DuckDBPyConnection, table: str, id_col: str | 
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE duplicate_lines AS
         WITH ids AS (
-            SELECT id, line_no FROM record_checks WHERE id IS NOT NULL
+            SELECT id, line_no FROM checked_records WHERE id IS NOT NULL
             UNION ALL
             SELECT {ident(id_col)}, NULL FROM {ident(table)} WHERE batch_id <> {batch}),
         repeated AS (
@@ -249,7 +263,7 @@ def _stage_duplicates(con: duckdb.DuckDBPyConnection, table: str, id_col: str | 
                {literal(id_col + '|')} || 'duplicate ' || {literal(id_col)} || ' ' || c.id || ' (first seen ' ||
                CASE WHEN c.line_no = r.first_line THEN 'in an earlier batch' ELSE 'at line ' || r.first_line END
                || ')' AS problem
-        FROM record_checks c JOIN repeated r USING (id)
+        FROM checked_records c JOIN repeated r USING (id)
         WHERE c.line_no > r.first_line OR r.earlier""")
 
 

@@ -1,7 +1,8 @@
 """Staging: a delimited or JSON Lines file as `raw_records`, record by record.
 
-`raw_records` has `line_no` (the physical line where the record starts), `raw` (its text, kept in
-quarantine), `state` (NULL: a record to load; 'reject': unreadable, with `reject_field` and
+`raw_records` has `line_no` (the physical line where the record starts; NULL where the stager
+was told the loader numbers the records: then a record's line is its position in the file plus
+one, for the header), `raw` (its text, kept in quarantine), `state` (NULL: a record to load; 'reject': unreadable, with `reject_field` and
 `reject_reason`; 'ignored': no access at all, with `ignore_reason`) and one VARCHAR column per
 column found. It is a temp table, or a view over the file (read again by every query of it, so a
 file's records are never copied whole). Files are read by DuckDB; Python never loops over records.
@@ -135,13 +136,15 @@ def _reader(path: Path, header: list[str], delimiter: str, quote: str, first_rea
 
 
 def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str = ",",
-                    quote: str = '"') -> list[str]:
+                    quote: str = '"', numbered: bool = True) -> list[str]:
     """Stage delimited text with a header as `raw_records(line_no, raw, <header columns> VARCHAR)`.
 
     A first read only counts the records and keeps the rejected ones. When every line after the
     header is one record and none was rejected (the common case), `raw_records` is a view over the
-    reader, numbered in its order: the loader's one read of it is the file's load. Otherwise the
-    records are placed at their lines once, in the table `placed_records`.
+    reader: the loader's one read of it is the file's load. Numbering its records in the reader's
+    order keeps that read on one thread, so a caller that numbers them by position itself (the
+    loader, as it stores what it read) asks for `numbered=False` and gets `line_no` NULL there.
+    Otherwise the records are placed at their lines once, in the table `placed_records`.
     """
     header = _csv_header(path, delimiter, quote)
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
@@ -166,11 +169,13 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
     # Where line endings are mixed the reader numbers its rejects its own way: such a file is placed.
     if shape.lone_returns == 0 and not shape.mixed_endings and shape.lines == 1 + read + rejected:
         if rejected == 0:
+            in_order = accepted if numbered else \
+                f"(SELECT NULL::BIGINT AS k, * FROM {_reader(path, header, delimiter, quote, False)})"
             _create_records_view(con, header, f"""(
                 SELECT k + 1 AS line_no, NULL::VARCHAR AS state, NULL::VARCHAR AS reject_field,
                        NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS ignore_reason,
                        NULL::VARCHAR AS raw, * EXCLUDE (k)
-                FROM {accepted})""")
+                FROM {in_order})""")
         else:
             _stage_one_line_records(con, header, accepted, shape.lines)
     else:

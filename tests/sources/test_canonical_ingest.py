@@ -155,3 +155,38 @@ def test_line_shape_counts_across_chunk_edges(tmp_path):
                     data.count(b"\r") - data.count(b"\r\n"), data.count(b"\r\n") not in (0, data.count(b"\n")))
         for chunk in (1, 2, 3, 1 << 22):
             assert line_shape(path, chunk) == expected, (data, chunk)
+
+
+def test_a_file_read_in_parallel_keeps_every_records_line(tmp_path):
+    """A file of many reader ranges, read on every thread: each loaded record and each
+    quarantined one keeps its physical line, in the warehouse's bounded configuration."""
+    import duckdb
+
+    rows = 400_000
+    bad_lines = {7, 150_001, 399_999}  # lines whose timestamp cannot be read
+    path = tmp_path / "access_events" / "access_events_2026-10.csv"
+    path.parent.mkdir(parents=True)
+    writer = duckdb.connect()
+    writer.execute(f"""
+        COPY (SELECT 'E' || i AS event_id,
+                     CASE WHEN i + 2 IN ({', '.join(map(str, bad_lines))}) THEN 'soon'
+                          ELSE '2026-10-05T10:00:00-04:00' END AS event_ts,
+                     'A1' AS account_id, '10.0.0.1' AS client_addr, 'view' AS action,
+                     'P' || (i % 997) AS subject_person_id, '' AS search_terms, 'CP-1' AS case_number,
+                     'C' AS purpose_code, 1 AS result_count, 'success' AS outcome, i + 2 AS sequence_no
+              FROM range({rows}) t(i)
+              UNION ALL SELECT 'E10', '2026-10-05T10:00:00-04:00', 'A1', '10.0.0.1', 'view', 'P1', '', 'CP-1',
+                               'C', 1, 'success', {rows + 2})
+        TO '{path}' (HEADER)""")
+    writer.close()
+    con = warehouse.memory()
+    try:
+        result = ingest(con, path, "canonical", PACK_TZ)
+        assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (rows + 1, rows - 3, 4)
+        assert con.execute("SELECT count(*) FROM access_events WHERE source_line <> sequence_no").fetchall() == [(0,)]
+        quarantined = con.execute("SELECT line_no, field, raw FROM quarantine ORDER BY line_no").fetchall()
+        assert [(line, field) for line, field, _ in quarantined] == [
+            (7, "event_ts"), (150_001, "event_ts"), (399_999, "event_ts"), (rows + 2, "event_id")]
+        assert all(json.loads(raw)["sequence_no"] == str(line) for line, _, raw in quarantined)
+    finally:
+        con.close()
