@@ -3,7 +3,8 @@
 A rule's SQL selects flag rows for one month (`$month_start`, `$month_end`) from the canonical
 tables, the policy tables and the shared views in `sql/views/`; this module adds the stable flag
 id (the `flag_id` macro, sql/views/00_macros.sql), the rule's content hash and the metadata, and
-replaces the month's flags, all inside DuckDB.
+replaces the month's flags, all inside DuckDB; the month's new flag set joins the evidence chain
+(compliance/evidence.py) in the same transaction.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Iterator
 
 import duckdb
 
+from compliance import evidence
 from compliance.errors import ComplianceError
 from compliance.queries import literal
 from compliance.months import month_bounds
@@ -138,6 +140,7 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
                 total += insert_flags(con, rule, month, start, end)
                 if seconds is not None:
                     seconds[rule.rule_id] = round(time.perf_counter() - started, 3)
+            evidence.record_flags(con, month)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

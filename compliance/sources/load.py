@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from compliance import queries
+from compliance import evidence, queries
 from compliance.contract import ID_COLUMN, LANDING_TABLES, PROVENANCE_COLUMNS, VERBATIM_COLUMNS
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
@@ -117,6 +117,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [batch_id, options.source, table, resolved, sha, read, loaded, quarantined, ignored,
              json.dumps(reasons, sort_keys=True)])
+        evidence.record_batch(con, batch_id)
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

@@ -1,0 +1,3 @@
+-- The last record of one kind and key: what an append compares the new content with.
+SELECT seq, kind, record_key, record, record_digest, previous_hash, hash, recorded_at
+FROM evidence_chain WHERE kind = $kind AND record_key = $record_key ORDER BY seq DESC LIMIT 1
