@@ -52,6 +52,9 @@ def airflow_env(airflow_home: Path, compliance_home: Path | None = None, *,
         # The DAG files import this checkout's `compliance`, whatever is installed.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     })
+    # The key that signs report manifests is the caller's, wherever it is kept (docs/evidence.md).
+    if os.environ.get("COMPLIANCE_SIGNING_KEY"):
+        env["COMPLIANCE_SIGNING_KEY"] = os.environ["COMPLIANCE_SIGNING_KEY"]
     if compliance_home is not None:
         env["COMPLIANCE_HOME"] = str(compliance_home)
     if policy is not None:

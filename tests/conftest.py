@@ -13,6 +13,16 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("COMPLIANCE_LOCK_WAIT", "5")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key(tmp_path_factory) -> Path:
+    """Reports built by the tests are signed with a key of the session's own, never the user's
+    (compliance/reports/signing.py); Airflow runs get it too (compliance/airflow_local.py)."""
+    path = tmp_path_factory.mktemp("signing") / "signing-key.pem"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COMPLIANCE_SIGNING_KEY", str(path))
+        yield path
+
+
 @pytest.fixture
 def con():
     """An in-memory warehouse; every batch loaded in the test must reconcile at the end."""

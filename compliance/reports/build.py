@@ -4,7 +4,8 @@ The warehouse is opened read-only and only while the figures are read, the flag 
 by DuckDB and compared with the previous version's; charts, HTML and PDF are rendered after it is
 closed, so a report never holds the warehouse lock while WeasyPrint works. If nothing the reports
 show has changed since the latest version (same fingerprint), that version is kept and nothing is
-written.
+written. Each version's manifest is signed (`signing.py`) and names the evidence chain's head and
+the month's flag record it was built on; the version itself then joins the chain (docs/evidence.md).
 """
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance import warehouse
+from compliance import evidence, warehouse
 from compliance.policy.pack import PolicyPack
-from compliance.reports import versions
+from compliance.reports import signing, versions
 from compliance.reports.collect import collect, digest
 from compliance.reports.options import ReportOptions
 
@@ -101,7 +102,33 @@ def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dic
 
 def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptions | None = None) -> ReportSet:
     """Build the month's IG report (HTML, PDF), committee summary (HTML, tagged PDF), flag exports
-    (CSV, Parquet) and statutory exports as a new version, or keep the latest if nothing changed."""
+    (CSV, Parquet) and statutory exports as a new version, or keep the latest if nothing changed;
+    either way the version is in the evidence chain when this returns."""
+    reports = _build_version(home, month, pack, options)
+    chain_version(home, reports.directory)
+    return reports
+
+
+def version_record(directory: Path) -> dict:
+    """A report version as the evidence chain records it: its manifest's sha256 and what that
+    manifest says of the flags and of the key that signed it."""
+    manifest = versions.read_manifest(directory)
+    return {"month": manifest["month"], "version": manifest["version"],
+            "manifest_sha256": _sha256(directory / versions.MANIFEST),
+            "fingerprint": manifest["fingerprint"], "flag_count": manifest["flag_count"],
+            "flags_digest": manifest["flags_digest"],
+            "signing_key_sha256": (manifest.get("signing") or {}).get("public_key_sha256")}
+
+
+def chain_version(home: Path, directory: Path) -> evidence.Link:
+    """Append the version to the evidence chain, once: a version kept on a re-run, or published by a
+    build that was killed before it got here, is recorded by the next build."""
+    record = version_record(directory)
+    with warehouse.connect(Path(home)) as con:
+        return evidence.append(con, "report_version", f"{record['month']}/{record['version']}", record)
+
+
+def _build_version(home: Path, month: str, pack: PolicyPack, options: ReportOptions | None) -> ReportSet:
     from compliance.reports.committee import figures
     from compliance.reports.exports import write_flags_exports
     from compliance.reports.manifest import changes, core, flag_changes
@@ -111,6 +138,7 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
     started = time.perf_counter()
     folder = versions.month_dir(Path(home), month)
     names = output_names(month)
+    signing_key = signing.signing_key(Path(home))
     with versions.owner_only():
         with warehouse.connect(Path(home), read_only=True) as con:
             data = collect(con, month, pack, options, load_rules())
@@ -119,6 +147,10 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
             previous = versions.read_manifest(latest) if latest else None
             if previous and previous["fingerprint"] == fingerprint:
                 return report_set(latest, previous, created=False)
+            flags_link = evidence.latest(con, "flags", month)
+            head = evidence.head(con)
+            built_on = {"chain_head": head.anchor() if head else None,
+                        "flags": flags_link.anchor() if flags_link else None}
             staged = versions.staging(folder)
             try:
                 write_flags_exports(con, month, pack.timezone, staged / names["flags_parquet"],
@@ -131,6 +163,8 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
             number = max(versions.version_numbers(folder), default=0) + 1
             manifest = core(data, fingerprint, figures(data))
             manifest.update(
+                evidence=built_on,
+                signing=signing.manifest_entry(signing_key),
                 version=f"v{number}",
                 previous_version=previous["version"] if previous else None,
                 generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
@@ -142,6 +176,7 @@ def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptio
                                    for key, name in names.items()}
             (staged / versions.MANIFEST).write_text(
                 json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+            signing.sign(staged, versions.MANIFEST, signing_key)
         except BaseException:
             versions.discard(staged)
             raise
