@@ -168,6 +168,22 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from compliance.reports.verify import verify_version
+
+    result = verify_version(_home(args), Path(args.report_dir), [Path(p) for p in args.public_key or []])
+    for finding in result.findings:
+        print(f"{result.directory}: {finding}")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if result.findings:
+        print(f"{len(result.findings)} findings: this version or what it rests on was altered", file=sys.stderr)
+        return 1
+    print(f"{result.directory}: intact: signature, files, evidence chain, warehouse flags and batches, "
+          "landing files")
+    return 0
+
+
 def cmd_flags(args) -> int:
     from compliance import warehouse
 
@@ -449,6 +465,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smtp-conn-id", default="smtp_default",
                    help="Airflow SMTP connection id, e.g. from AIRFLOW_CONN_<ID> (default %(default)s)")
     p.set_defaults(func=cmd_deliver)
+
+    p = sub.add_parser("verify", help="check a report version's signature and files, and that the warehouse "
+                                      "and landing files still hold what it was built on (docs/evidence.md)")
+    p.add_argument("report_dir", metavar="REPORT_DIR", help="a version folder, <home>/reports/YYYY-MM/vN")
+    p.add_argument("--public-key", action="append", metavar="FILE",
+                   help="a published public key (PEM) trusted to have signed it; repeat for rotated keys "
+                        "(default: the public half of the signing key, $COMPLIANCE_SIGNING_KEY or "
+                        "~/.config/compliance/signing-key.pem)")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("flags", help="print a month's flags")
     p.add_argument("--month", required=True, help="YYYY-MM")
