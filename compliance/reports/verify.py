@@ -34,6 +34,9 @@ BESIDE_OUTPUTS = frozenset({MANIFEST, signing.SIGNATURE, signing.PUBLIC_KEY, "de
 # Flags named one by one when the warehouse differs from an export (all are counted).
 LISTED_FLAGS = 1000
 
+# The chain's latest record of each (kind, record_key).
+Latest = dict[tuple[str, str], evidence.Link]
+
 
 @dataclass
 class Verification:
@@ -78,9 +81,10 @@ def verify_version(home: Path, directory: Path, public_keys: list[Path] | None =
             result.findings.append("warehouse: it has no evidence chain")
             return result
         result.findings += evidence.broken_links(chain)
-        result.findings += _chain_records(chain, manifest, data, directory)
-        _flags(con, chain, manifest, directory, result)
-        _batches(con, chain, manifest, result)
+        last = {(link.kind, link.record_key): link for link in chain}  # the latest of each kind and key
+        result.findings += _chain_records(chain, last, manifest, data, directory)
+        _flags(con, chain, last, manifest, directory, result)
+        _batches(con, last, manifest, result)
     return result
 
 
@@ -184,11 +188,8 @@ def _committee(directory: Path, manifest: dict) -> list[str]:
     return problems
 
 
-def _last(chain: list[evidence.Link], kind: str, record_key: str) -> evidence.Link | None:
-    return next((link for link in reversed(chain) if (link.kind, link.record_key) == (kind, record_key)), None)
-
-
-def _chain_records(chain: list[evidence.Link], manifest: dict, data: bytes, directory: Path) -> list[str]:
+def _chain_records(chain: list[evidence.Link], last: Latest, manifest: dict, data: bytes,
+                   directory: Path) -> list[str]:
     """The records the version was built on and its own, and every version of the month the chain
     records."""
     problems = []
@@ -201,26 +202,28 @@ def _chain_records(chain: list[evidence.Link], manifest: dict, data: bytes, dire
         elif link.hash != hash_:
             problems.append(f"{link.name()}: not the record this version was built on (the chain was rewritten)")
     month, version = manifest["month"], manifest["version"]
-    own = _last(chain, "report_version", f"{month}/{version}")
+    own = last.get(("report_version", f"{month}/{version}"))
     manifest_sha256 = hashlib.sha256(data).hexdigest()
     if own is None:
         problems.append(f"evidence chain: no record of report {month} {version} (deleted, or the version was "
                         "never recorded)")
     elif own.record["manifest_sha256"] != manifest_sha256:
         problems.append(f"{MANIFEST}: not the manifest recorded at {own.name()} (replaced)")
-    recorded = {link.record_key: link for link in chain
-                if link.kind == "report_version" and link.record.get("month") == month}
-    for link in recorded.values():
+    for (kind, _), link in last.items():
+        if kind != "report_version" or link.record.get("month") != month:
+            continue
         if not (directory.parent / link.record["version"] / MANIFEST).is_file():
             problems.append(f"report {month} {link.record['version']}: deleted (recorded at {link.name()})")
     return problems
 
 
-def _flags(con, chain: list[evidence.Link], manifest: dict, directory: Path, result: Verification) -> None:
+def _flags(con, chain: list[evidence.Link], last: Latest, manifest: dict, directory: Path,
+           result: Verification) -> None:
     month = manifest["month"]
     where = f"warehouse flags {month}"
     built_on = (manifest.get("evidence") or {}).get("flags")
-    anchored = next((link for link in chain if built_on and (link.seq, link.hash) == (built_on["seq"], built_on["hash"])), None)
+    anchored = next((link for link in chain
+                     if built_on and (link.seq, link.hash) == (built_on["seq"], built_on["hash"])), None)
     if built_on is None:
         if manifest.get("flag_count"):
             result.findings.append(f"{where}: the version shows {manifest['flag_count']} flags that no "
@@ -228,7 +231,7 @@ def _flags(con, chain: list[evidence.Link], manifest: dict, directory: Path, res
     elif anchored is not None and anchored.record.get("digest") != manifest.get("flags_digest"):
         result.findings.append(f"{where}: the version's flags are not those its evaluation recorded at "
                                f"{anchored.name()} (changed outside the rules engine before the build)")
-    evaluated = _last(chain, "flags", month)
+    evaluated = last.get(("flags", month))
     current = evidence.flags_record(con, month)
     if evaluated is None:
         if current["flags"]:
@@ -263,12 +266,12 @@ def _flags(con, chain: list[evidence.Link], manifest: dict, directory: Path, res
                                    f"version counts {counted.get(category, 0)}")
 
 
-def _batches(con, chain: list[evidence.Link], manifest: dict, result: Verification) -> None:
+def _batches(con, last: Latest, manifest: dict, result: Verification) -> None:
     batches = {row["batch_id"]: row for row in queries.rows(con, "evidence/batches")}
     held = {row["batch_id"]: row["rows_held"] for row in queries.rows(con, "evidence/batch_rows")}
     for batch_id, row in batches.items():
         name = f"batch {batch_id} ({row['table_name']} {row['path']})"
-        link = _last(chain, "batch", batch_id)
+        link = last.get(("batch", batch_id))
         if link is None:
             result.findings.append(f"{name}: added outside ingest (no evidence chain record)")
         elif link.record != row:
@@ -277,12 +280,14 @@ def _batches(con, chain: list[evidence.Link], manifest: dict, result: Verificati
         if held.get(batch_id, 0) != row["rows_loaded"]:
             result.findings.append(f"{row['table_name']}: batch {batch_id} holds {held.get(batch_id, 0)} rows, "
                                    f"{row['rows_loaded']} were loaded (rows deleted or added)")
-    loaded = {(row["table_name"], row["path"], row["sha256"]) for row in batches.values()}
+    by_file: dict[tuple[str, str], list[dict]] = {}
+    for row in batches.values():
+        by_file.setdefault((row["table_name"], row["path"]), []).append(row)
     for entry in manifest.get("inputs") or []:
         table, path, sha256 = entry["table_name"], entry["path"], entry["sha256"]
-        later = [row for row in batches.values() if (row["table_name"], row["path"]) == (table, path)
-                 and row["sha256"] != sha256]
-        if (table, path, sha256) not in loaded:
+        loaded = by_file.get((table, path), [])
+        later = [row for row in loaded if row["sha256"] != sha256]
+        if len(later) == len(loaded):
             if later:
                 result.notes.append(f"{path}: replaced since this version (batch {later[0]['batch_id']})")
             else:
