@@ -170,7 +170,9 @@ def cmd_run(args) -> int:
 
 def cmd_flags(args) -> int:
     from compliance import warehouse
+    from compliance.months import parse_month
 
+    parse_month(args.month)
     out = sys.stdout
     with warehouse.connect(_home(args), read_only=True) as con:
         cursor = con.execute(

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from compliance import warehouse
+from compliance.months import parse_month
 from compliance.policy.pack import load_pack
 from compliance.quality import late
 from compliance.sources.canonical import ingest_landing as _ingest_landing
@@ -113,6 +114,7 @@ def validate(home: Path, month: str, policy_path: Path | None = None) -> dict:
     """Run the Great Expectations suites on the month, bounded in the pack's time zone."""
     from compliance.quality.validate import validate_month
 
+    parse_month(month)  # before anything is opened or written: the month keys all of it
     started = _now()
     result = validate_month(Path(home), month, tz=load_pack(policy_path).timezone)
     with warehouse.connect(Path(home)) as con:
@@ -126,6 +128,7 @@ def evaluate(home: Path, month: str, policy_path: Path | None = None) -> int:
     # Imported here: the rules bring in sqlglot, a third of a second an ingest does not need.
     from compliance.rules.engine import evaluate_month
 
+    parse_month(month)
     pack = load_pack(policy_path)
     started = _now()
     seconds: dict[str, float] = {}
@@ -141,6 +144,7 @@ def build_reports(home: Path, month: str, policy_path: Path | None = None, optio
     version when anything they show changed, else the latest one. `options`: `ReportOptions`."""
     from compliance.reports.build import build_reports as build
 
+    parse_month(month)
     started = _now()
     reports = build(Path(home), month, load_pack(policy_path), options)
     with warehouse.connect(Path(home)) as con:
@@ -184,5 +188,6 @@ def deliver(home: Path, month: str, *, committee_to: list[str], ig_to: list[str]
     report folder, never the warehouse."""
     from compliance.delivery.mail import deliver_reports
 
+    parse_month(month)
     return deliver_reports(Path(home), month, committee_to=committee_to, ig_to=ig_to,
                            smtp_conn_id=smtp_conn_id, version=version)
