@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from pathlib import Path
 from typing import Iterator
@@ -93,6 +94,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+def abandon(con: duckdb.DuckDBPyConnection, *resets: str) -> None:
+    """Roll back a failed transaction, then run `resets` (session settings to restore), all
+    quietly: the failure that got here is the one to report. A COMMIT that failed has already ended
+    its transaction, and a full disk invalidates the database, so a ROLLBACK's own complaint ("no
+    transaction is active", "database has been invalidated") would only hide the cause."""
+    for statement in ("ROLLBACK", *resets):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(statement)
+
+
+def failure_cause(exc: duckdb.Error) -> str:
+    """One line naming what failed. A database invalidated by a fatal error (a full disk at a
+    checkpoint) fails every later statement, clean-ups included, with a message that quotes that
+    first error: it is the cause."""
+    text = str(exc).strip()
+    original = re.search(r'^Original error: "(.*)"$', text, flags=re.M)
+    if original:
+        return original.group(1)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Session settings every warehouse connection shares: UTC, no progress bar noise."""
     con.execute("SET TimeZone = 'UTC'")
@@ -116,6 +138,10 @@ def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         if not read_only:
             migrate(con)
         yield con
+    except (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException) as exc:
+        # The storage failed under the stage (a full disk fails a write, a commit or a checkpoint,
+        # by these three): DuckDB's own words name the file and the cause.
+        raise ComplianceError(failure_cause(exc)) from None
     finally:
         con.close()
 

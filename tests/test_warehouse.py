@@ -2,12 +2,19 @@
 memory limit and spills into the owner-only home (docs/operations.md, "Memory and spill")."""
 from __future__ import annotations
 
+import resource
+import signal
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from compliance import warehouse
+from compliance.config import warehouse_path
 from compliance.errors import ComplianceError
+from support import DETAINER_HEADER, skip_or_fail, write
 
 
 def settings(con) -> dict:
@@ -65,3 +72,100 @@ def test_query_output_streams_every_row(tmp_path, compliance_cli):
     assert out.returncode == 0
     lines = out.stdout.splitlines()
     assert lines[0] == "n" and len(lines) == 25001 and lines[-1] == "24999"
+
+
+# --- a full disk: the cause is what the operator reads --------------------------------------------
+
+def wal_on_dev_full(home: Path):
+    """The warehouse's next write-ahead log is /dev/full, which fails every write with ENOSPC, what
+    a full disk gives: a commit fails on a full disk, without root or a mounted tmpfs."""
+    if not Path("/dev/full").exists():
+        skip_or_fail("/dev/full is not available")
+    wal = warehouse_path(home).with_name(warehouse_path(home).name + ".wal")
+    assert not wal.exists()  # the last connection checkpointed and removed its log
+    wal.symlink_to("/dev/full")
+    return None, wal.unlink, "No space left on device"
+
+
+def file_size_limit(home: Path):
+    """No write past the first 64 KiB of any file (RLIMIT_FSIZE, EFBIG), as on a full disk: the
+    checkpoint fails and DuckDB invalidates the database, so every later statement of the process,
+    clean-ups included, fails with it."""
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    return limit, lambda: None, "File too large"
+
+
+def landing_with(tmp_path: Path, *ids: str) -> Path:
+    write(tmp_path / "landing" / "detainers" / "d.csv",
+          "\n".join([DETAINER_HEADER, *(f"{i},P{i},B{i},2016-03-04T10:00:00-05:00,I-247D,,declined,,,"
+                                        for i in ids)]) + "\n")
+    return tmp_path / "landing"
+
+
+def cli(home: Path, *args: str, preexec_fn=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "compliance.cli", "--home", str(home), *args],
+                          capture_output=True, text=True, timeout=300, preexec_fn=preexec_fn)
+
+
+@pytest.mark.parametrize("stage, disk", [("ingest", wal_on_dev_full), ("evaluate", wal_on_dev_full),
+                                         ("ingest", file_size_limit)],
+                         ids=lambda value: getattr(value, "__name__", value))
+def test_a_full_disk_is_reported_as_such_and_a_rerun_after_it_is_clean(tmp_path, stage, disk):
+    home, clean = tmp_path / "home", tmp_path / "clean"
+    landing = landing_with(tmp_path, *(f"D{n}" for n in range(2000)))
+    ingest, evaluate = ("ingest", str(landing)), ("evaluate", "--month", "2016-03")
+    command = ingest if stage == "ingest" else evaluate
+    if stage == "evaluate":
+        assert cli(home, *ingest).returncode == 0
+    else:
+        with warehouse.connect(home):
+            pass
+    preexec_fn, make_room, cause = disk(home)
+    failed = cli(home, *command, preexec_fn=preexec_fn)
+    lines = failed.stderr.splitlines()
+    assert failed.returncode == 2 and len(lines) == 1, failed.stderr
+    assert lines[0].startswith("compliance: error: ") and lines[0].endswith(f": {cause}"), lines[0]
+    assert "rollback" not in lines[0] and "has been invalidated" not in lines[0] and "internal error" not in lines[0]
+
+    make_room()
+    assert cli(home, *command).returncode == 0
+    if stage == "ingest":
+        assert cli(home, *evaluate).returncode == 0
+    for args in (ingest, evaluate):
+        assert cli(clean, *args).returncode == 0
+    checksums = []
+    for target in (home, clean):
+        with warehouse.connect(target, read_only=True) as con:
+            # `batches` records when each file was loaded; its count must still be one.
+            checksums.append(warehouse.table_checksums(con, exclude=("run_log", "batches")))
+            assert con.execute("SELECT count(*) FROM batches").fetchall() == [(1,)]
+    assert checksums[0] == checksums[1]
+
+
+def test_a_database_invalidated_by_a_full_disk_reports_the_first_failure(tmp_path):
+    """After a failed checkpoint every statement fails with "database has been invalidated", a
+    stage's clean-up too; what leaves the warehouse is the failure that started it."""
+    script = f"""
+import resource, signal
+import duckdb
+from compliance import warehouse
+from compliance.errors import ComplianceError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+try:
+    with warehouse.connect({str(tmp_path / "home")!r}) as con:
+        con.execute("CREATE TABLE big AS SELECT range AS n, repeat('x', 100) AS pad FROM range(100000)")
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        try:
+            con.execute("CHECKPOINT")
+        except duckdb.FatalException:
+            pass
+        con.execute("DROP TABLE big")  # what a stage's clean-up runs next
+except ComplianceError as exc:
+    print(exc)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert out.stdout.startswith("Failed to create checkpoint because of error: Could not write file ")
+    assert out.stdout.rstrip().endswith("\": File too large") and "has been invalidated" not in out.stdout, out.stdout
