@@ -74,16 +74,17 @@ def pull_live(home: Path, dsn: str, table: str | None = None, source_name: str |
               progress=None) -> list[dict]:
     """Pull new events from a live PostgreSQL audit table (compliance/sources/live_postgres.py);
     one dict per batch. The warehouse is open only while a batch is ingested."""
-    from compliance.config import resolve_home
+    from compliance.config import owner_only, resolve_home
     from compliance.sources import live_postgres
 
     home = resolve_home(home)
     pack = load_pack(policy_path)
     source = source_name or live_postgres.DEFAULT_SOURCE
     started = _now()
-    results = live_postgres.pull(lambda: warehouse.connect(home), home, dsn,
-                                 table or live_postgres.DEFAULT_TABLE, source, batch_size, settle_seconds,
-                                 pack.timezone)
+    with owner_only():  # the batch files under <home>/pulls/ are the pulled events themselves
+        results = live_postgres.pull(lambda: warehouse.connect(home), home, dsn,
+                                     table or live_postgres.DEFAULT_TABLE, source, batch_size, settle_seconds,
+                                     pack.timezone)
     for index, result in enumerate(results, 1):
         if progress:
             progress(index, len(results), result)

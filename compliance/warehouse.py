@@ -17,7 +17,7 @@ from typing import Iterator
 
 import duckdb
 
-from compliance.config import SCHEMA_DIR, resolve_home, warehouse_path
+from compliance.config import SCHEMA_DIR, owner_only, owner_only_folder, resolve_home, warehouse_path
 from compliance.errors import ComplianceError
 
 LOCK_WAIT_SECONDS = float(os.environ.get("COMPLIANCE_LOCK_WAIT", "30"))
@@ -47,8 +47,8 @@ def resource_config(home: Path | None) -> dict[str, str | int]:
     chosen = os.environ.get("COMPLIANCE_TEMP_DIR", "").strip()
     if chosen or home is not None:
         folder = Path(chosen).expanduser() if chosen else Path(home) / "tmp"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        config["temp_directory"] = str(folder)
+        # What spills is the warehouse's personal data: the home's rule (a shared /tmp is refused).
+        config["temp_directory"] = str(owner_only_folder(folder, "spill"))
     return config
 
 
@@ -124,26 +124,26 @@ def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 @contextlib.contextmanager
 def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse under `home` (created owner-only); writers apply pending migrations first."""
+    """Open the warehouse under `home` (created owner-only); writers apply pending migrations first.
+
+    Owner-only for as long as it is open, not only while the file is created: DuckDB makes its
+    write-ahead log at the first commit and its spill files as it goes, and writes exports."""
     path = warehouse_path(resolve_home(home))
     if read_only and not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
-    old = os.umask(0o077)
-    try:
+    with owner_only():
         con = _open(path, read_only)
-    finally:
-        os.umask(old)
-    try:
-        prepare(con)
-        if not read_only:
-            migrate(con)
-        yield con
-    except (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException) as exc:
-        # The storage failed under the stage (a full disk fails a write, a commit or a checkpoint,
-        # by these three): DuckDB's own words name the file and the cause.
-        raise ComplianceError(failure_cause(exc)) from None
-    finally:
-        con.close()
+        try:
+            prepare(con)
+            if not read_only:
+                migrate(con)
+            yield con
+        except (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException) as exc:
+            # The storage failed under the stage (a full disk fails a write, a commit or a
+            # checkpoint, by these three): DuckDB's own words name the file and the cause.
+            raise ComplianceError(failure_cause(exc)) from None
+        finally:
+            con.close()
 
 
 def memory() -> duckdb.DuckDBPyConnection:

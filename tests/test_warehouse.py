@@ -2,11 +2,15 @@
 memory limit and spills into the owner-only home (docs/operations.md, "Memory and spill")."""
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
 import signal
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -169,3 +173,65 @@ except ComplianceError as exc:
     assert out.returncode == 0 and out.stderr == "", out.stderr
     assert out.stdout.startswith("Failed to create checkpoint because of error: Could not write file ")
     assert out.stdout.rstrip().endswith("\": File too large") and "has been invalidated" not in out.stdout, out.stdout
+
+
+# --- owner-only for as long as the warehouse is open ---------------------------------------------
+
+@pytest.fixture
+def group_readable_umask():
+    """The umask most shells give: what DuckDB would create under it is readable by everyone."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_the_write_ahead_log_is_owner_only(tmp_path, group_readable_umask):
+    home = tmp_path / "home"
+    with warehouse.connect(home) as con:
+        con.execute("CREATE TABLE written AS SELECT range AS n FROM range(10)")
+        wal = warehouse_path(home).with_name("warehouse.duckdb.wal")
+        assert wal.exists()  # DuckDB makes it at the first commit after opening
+        assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def test_the_spill_folder_gets_the_homes_rule(tmp_path, monkeypatch, group_readable_umask):
+    monkeypatch.setenv("COMPLIANCE_TEMP_DIR", str(tmp_path / "spill" / "duckdb"))
+    with warehouse.connect(tmp_path / "home"):
+        pass
+    assert [stat.S_IMODE((tmp_path / p).stat().st_mode) for p in ("spill", "spill/duckdb")] == [0o700, 0o700]
+
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    monkeypatch.setenv("COMPLIANCE_TEMP_DIR", str(shared))
+    with pytest.raises(ComplianceError, match=r"the spill folder is open to group or others \(mode 1777\)"):
+        with warehouse.connect(tmp_path / "home"):
+            pass
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+def test_spilled_data_is_owner_only(tmp_path, monkeypatch, group_readable_umask):
+    """A sort larger than the memory limit spills; its files are made while the query runs."""
+    monkeypatch.setenv("COMPLIANCE_MEMORY_LIMIT", "100MB")
+    monkeypatch.delenv("COMPLIANCE_TEMP_DIR", raising=False)
+    home = tmp_path / "home"
+    seen = set()
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for path in (home / "tmp").glob("*"):
+                with contextlib.suppress(FileNotFoundError):
+                    seen.add(stat.S_IMODE(path.stat().st_mode))
+            time.sleep(0.01)
+    with warehouse.connect(home) as con:
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("CREATE TABLE sorted AS SELECT range AS n, md5(range::VARCHAR) AS h "
+                        "FROM range(3000000) ORDER BY h")
+        finally:
+            stop.set()
+            watcher.join()
+    assert seen == {0o600}
