@@ -225,19 +225,22 @@ def _json_default(value):
 
 
 def cmd_query(args) -> int:
-    import duckdb
+    from compliance.config import owner_only, warehouse_path
+    from compliance.warehouse import open_waiting
 
-    from compliance.config import warehouse_path
-    from compliance.warehouse import connect_bounded
-
-    home = _home(args)
-    path = warehouse_path(home)
+    path = warehouse_path(_home(args))
     if not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
-    # The analyst's escape hatch reads the warehouse and nothing else: no files, network or
-    # extensions; its bounds are locked with the rest, and its rows stream out in batches.
-    con = connect_bounded(path, home, access_mode="READ_ONLY", autoinstall_known_extensions=False,
-                          autoload_known_extensions=False)
+    with owner_only():  # a large sort spills into the home
+        return _stream_query(args, open_waiting(
+            path, read_only=True, autoinstall_known_extensions=False, autoload_known_extensions=False))
+
+
+def _stream_query(args, con) -> int:
+    """The analyst's escape hatch reads the warehouse and nothing else: no files, network or
+    extensions; its bounds are locked with the rest, and its rows stream out in batches."""
+    import duckdb
+
     try:
         # Set after opening: DuckDB refuses a spill folder in a configuration without external access.
         con.execute("SET enable_external_access = false")

@@ -61,11 +61,14 @@ def connect_bounded(path: str | Path, home: Path | None, **config) -> duckdb.Duc
                               field="COMPLIANCE_MEMORY_LIMIT") from None
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def open_waiting(path: Path, read_only: bool, **config) -> duckdb.DuckDBPyConnection:
+    """`connect_bounded` to the warehouse file at `path` (spilling into its home), waiting up to
+    LOCK_WAIT_SECONDS for another process's lock; `config` adds DuckDB settings."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return connect_bounded(path, path.parent, access_mode="READ_ONLY" if read_only else "READ_WRITE")
+            return connect_bounded(path, path.parent, access_mode="READ_ONLY" if read_only else "READ_WRITE",
+                                   **config)
         except duckdb.IOException as exc:
             # DuckDB allows one writer process per file and no reader beside it
             # (docs/architecture.md, "Concurrency").
@@ -132,7 +135,7 @@ def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     if read_only and not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
     with owner_only():
-        con = _open(path, read_only)
+        con = open_waiting(path, read_only)
         try:
             prepare(con)
             if not read_only:

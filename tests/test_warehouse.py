@@ -235,3 +235,48 @@ def test_spilled_data_is_owner_only(tmp_path, monkeypatch, group_readable_umask)
             stop.set()
             watcher.join()
     assert seen == {0o600}
+
+
+# --- `compliance query` waits for a lock like every other command ----------------------------------
+
+def query_process(home: Path, lock_wait: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "compliance.cli", "--home", str(home), "query",
+                             "SELECT count(*) AS n FROM range(3)"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "COMPLIANCE_LOCK_WAIT": lock_wait})
+
+
+def test_query_waits_for_a_writer_to_finish(tmp_path):
+    home = tmp_path / "home"
+    with warehouse.connect(home):  # a writer holds the file while the query starts
+        query = query_process(home, "60")
+        time.sleep(3)
+        assert query.poll() is None, query.communicate()
+    out, err = query.communicate(timeout=60)
+    assert (query.returncode, out, err) == (0, "n\n3\n", "")
+
+
+def test_query_gives_up_on_a_lock_in_one_line(tmp_path):
+    home = tmp_path / "home"
+    with warehouse.connect(home):
+        out, err = query_process(home, "1").communicate(timeout=60)
+    assert out == "" and err.splitlines() == [
+        f"compliance: error: {warehouse_path(home)}: warehouse is in use by another process (waited 1 s); "
+        "retry when the running ingest or report finishes"]
+
+
+def test_query_memory_does_not_grow_with_the_result(tmp_path):
+    """Ten times the rows (200 MB of text against 20 MB) take no more memory: the rows stream."""
+    home = tmp_path / "home"
+    with warehouse.connect(home):
+        pass
+    script = ("import resource, sys\nfrom compliance import cli\n"
+              "code = cli.main(['--home', sys.argv[1], 'query', f\"SELECT repeat('x', 1000) AS pad FROM range({sys.argv[2]})\"])\n"
+              "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+    peaks = []
+    for rows in (20_000, 200_000):
+        run = subprocess.run([sys.executable, "-c", script, str(home), str(rows)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, timeout=300)
+        code, peak_kb = run.stderr.split()
+        assert code == "0", run.stderr
+        peaks.append(int(peak_kb))
+    assert peaks[1] - peaks[0] < 40 * 1024, peaks  # a held result would add about 180 MB
