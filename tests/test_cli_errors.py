@@ -4,12 +4,14 @@ non-zero exit status, nothing touched that the mistake would spoil, never "inter
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from compliance import pipeline, warehouse
 from compliance.errors import ComplianceError
+from support import DETAINER_HEADER, write
 
 FULL_WIDTH_MONTH = "\uff12\uff10\uff11\uff18-08"
 
@@ -53,3 +55,40 @@ def test_delivery_refuses_what_is_not_a_month(tmp_path):
     with pytest.raises(ComplianceError, match="is not YYYY-MM"):
         pipeline.deliver(tmp_path / "home", "2018-08\n", committee_to=["a@example.org"], ig_to=[],
                          smtp_conn_id="smtp_default")
+
+
+# --- the landing folder ---------------------------------------------------------------------------
+
+def detainers_file(folder: Path) -> Path:
+    return write(folder / "d.csv", f"{DETAINER_HEADER}\nD1,P1,B1,2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n")
+
+
+@pytest.mark.parametrize("layout", ["table_folder", "files_without_table_folder"])
+def test_a_folder_whose_files_would_never_load_is_refused(tmp_path, compliance_cli, layout):
+    landing = tmp_path / "landing"
+    given = landing / "detainers" if layout == "table_folder" else tmp_path / "drop"
+    detainers_file(given)
+    proc = compliance_cli(tmp_path / "home", "ingest", str(given))
+    what = "is the detainers table's folder" if layout == "table_folder" else "holds landing files but no table folder"
+    assert_one_line_error(proc, f"{given}: {what}, not a landing folder (PATH/<table>/*.csv|*.jsonl): "
+                                "give the folder above it, or the files themselves")
+    if layout == "table_folder":  # the folder above it is the landing
+        assert compliance_cli(tmp_path / "home", "ingest", str(landing)).stdout.startswith("1 files: 1 rows read")
+
+
+def test_an_empty_landing_is_a_quiet_day(tmp_path, compliance_cli):
+    (tmp_path / "landing").mkdir()
+    proc = compliance_cli(tmp_path / "home", "ingest", str(tmp_path / "landing"))
+    assert proc.returncode == 0 and proc.stdout.startswith("0 files")
+
+
+def test_a_landing_named_relative_to_the_parent_folder_loads(tmp_path):
+    landing = tmp_path / "landing"
+    detainers_file(landing / "detainers")
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "compliance.cli", "--home", str(tmp_path / "home"), "ingest",
+                           "../landing"], cwd=work, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.startswith("1 files: 1 rows read, 1 loaded"), proc.stderr
+    with warehouse.connect(tmp_path / "home", read_only=True) as con:
+        assert con.execute("SELECT path FROM batches").fetchall() == [(str(landing.resolve() / "detainers" / "d.csv"),)]
