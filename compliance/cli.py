@@ -56,9 +56,22 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _check_source_zone(name: str | None) -> None:
+    """--source-tz: an IANA zone name, read as the policy pack's zone is (compliance/policy/pack.py)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name is not None:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ComplianceError(f"unknown time zone {name!r}: give an IANA name such as America/New_York",
+                                  field="--source-tz") from None
+
+
 def cmd_ingest(args) -> int:
     from compliance import pipeline
 
+    _check_source_zone(args.source_tz)
     home = _home(args)
     results = []
     folders = [Path(p) for p in args.paths if Path(p).is_dir()]

@@ -92,3 +92,34 @@ def test_a_landing_named_relative_to_the_parent_folder_loads(tmp_path):
     assert proc.returncode == 0 and proc.stdout.startswith("1 files: 1 rows read, 1 loaded"), proc.stderr
     with warehouse.connect(tmp_path / "home", read_only=True) as con:
         assert con.execute("SELECT path FROM batches").fetchall() == [(str(landing.resolve() / "detainers" / "d.csv"),)]
+
+
+# --- options that name something that is not there -------------------------------------------------
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "America/New_York ", "../../etc/passwd", ""])
+def test_an_unknown_source_zone_is_one_line(tmp_path, compliance_cli, zone):
+    landing = tmp_path / "landing"
+    detainers_file(landing / "detainers")
+    proc = compliance_cli(tmp_path / "home", "ingest", "--source-tz", zone, str(landing))
+    assert_one_line_error(proc, f"field --source-tz: unknown time zone {zone!r}: give an IANA name "
+                                "such as America/New_York")
+    assert not (tmp_path / "home").exists()
+
+
+def test_a_home_that_is_a_file_is_one_line(tmp_path, compliance_cli):
+    home = write(tmp_path / "home", "a file")
+    for command in (["status"], ["ingest", str(tmp_path)], ["query", "SELECT 1"]):
+        assert_one_line_error(compliance_cli(home, *command), f"{home}: the home is not a folder")
+    assert home.read_text() == "a file"
+
+
+@pytest.mark.parametrize("dsn, cause", [
+    ("postgresql://puller:s3cret-pw@127.0.0.1:{port}/pars?connect_timeout=5", "Connection refused"),
+    ("host=127.0.0.1 port=not-a-port password=s3cret-pw", "invalid integer value \"not-a-port\""),
+], ids=["refused", "malformed"])
+def test_a_failed_pull_connection_is_one_line_without_the_password(tmp_path, compliance_cli, dsn, cause):
+    from support import free_port
+
+    proc = compliance_cli(tmp_path / "home", "pull", "--dsn", dsn.format(port=free_port()))
+    line = assert_one_line_error(proc, "field dsn: the live database cannot be read: ", cause)
+    assert "s3cret" not in line
