@@ -56,9 +56,22 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _check_source_zone(name: str | None) -> None:
+    """--source-tz: an IANA zone name, read as the policy pack's zone is (compliance/policy/pack.py)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name is not None:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ComplianceError(f"unknown time zone {name!r}: give an IANA name such as America/New_York",
+                                  field="--source-tz") from None
+
+
 def cmd_ingest(args) -> int:
     from compliance import pipeline
 
+    _check_source_zone(args.source_tz)
     home = _home(args)
     results = []
     folders = [Path(p) for p in args.paths if Path(p).is_dir()]
@@ -186,7 +199,9 @@ def cmd_verify(args) -> int:
 
 def cmd_flags(args) -> int:
     from compliance import warehouse
+    from compliance.months import parse_month
 
+    parse_month(args.month)
     out = sys.stdout
     with warehouse.connect(_home(args), read_only=True) as con:
         cursor = con.execute(
@@ -239,19 +254,22 @@ def _json_default(value):
 
 
 def cmd_query(args) -> int:
-    import duckdb
+    from compliance.config import owner_only, warehouse_path
+    from compliance.warehouse import open_waiting
 
-    from compliance.config import warehouse_path
-    from compliance.warehouse import connect_bounded
-
-    home = _home(args)
-    path = warehouse_path(home)
+    path = warehouse_path(_home(args))
     if not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
-    # The analyst's escape hatch reads the warehouse and nothing else: no files, network or
-    # extensions; its bounds are locked with the rest, and its rows stream out in batches.
-    con = connect_bounded(path, home, access_mode="READ_ONLY", autoinstall_known_extensions=False,
-                          autoload_known_extensions=False)
+    with owner_only():  # a large sort spills into the home
+        return _stream_query(args, open_waiting(
+            path, read_only=True, autoinstall_known_extensions=False, autoload_known_extensions=False))
+
+
+def _stream_query(args, con) -> int:
+    """The analyst's escape hatch reads the warehouse and nothing else: no files, network or
+    extensions; its bounds are locked with the rest, and its rows stream out in batches."""
+    import duckdb
+
     try:
         # Set after opening: DuckDB refuses a spill folder in a configuration without external access.
         con.execute("SET enable_external_access = false")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from compliance.airflow_local import (dag_results, explain, prepare_airflow_home, run_daily_dag,
                                       run_monthly_dag, run_succeeded)
+from compliance.config import owner_only
 from compliance.errors import ComplianceError
 from compliance.months import month_range
 
@@ -22,7 +23,14 @@ def _done(started: float) -> None:
 
 def run_demo(home: Path, month_from: str, month_to: str, seed: int) -> Path:
     """Generate the months, run the daily ingest DAG and the monthly DAG for each; return the
-    last month's report."""
+    last month's report. Everything it makes under `home`, the Airflow runs' files included (the
+    umask is inherited), is owner-only: the landing and the task logs hold the same personal data
+    as the warehouse."""
+    with owner_only():
+        return _run_demo(home, month_from, month_to, seed)
+
+
+def _run_demo(home: Path, month_from: str, month_to: str, seed: int) -> Path:
     from compliance.synth import generate
 
     months = month_range(month_from, month_to)

@@ -6,7 +6,8 @@ parse time.
 
 Which month a monthly run reports on (`report_month_for`), in order:
 
-1. the `month` param of the run, when given (``YYYY-MM``);
+1. the `month` param of the run, when given (``YYYY-MM`` exactly, as `parse_month` reads it: the
+   Param's pattern, `MONTH_PARAM_PATTERN`, is built from the same text);
 2. otherwise the calendar month, in the report time zone, that contains ``data_interval_start``.
    The monthly DAG uses ``CronDataIntervalTimetable("0 6 1 * *", timezone="America/New_York")``,
    so the run that starts at 2026-03-01 06:00 ET has the interval
@@ -25,10 +26,14 @@ from zoneinfo import ZoneInfo
 
 from compliance.errors import ComplianceError
 
-# ASCII digits only, the whole text: `$` alone would accept a trailing newline, `\d` any script's digits.
-MONTH_PATTERN = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
-# The monthly DAG's `month` Param: empty (derive it) or YYYY-MM.
-MONTH_PARAM_PATTERN = r"^$|^[0-9]{4}-(0[1-9]|1[0-2])$"
+# The one definition of a month's text, matched whole: ASCII digits only (`\d` would take any
+# script's digits).
+MONTH_TEXT = r"([0-9]{4})-(0[1-9]|1[0-2])"
+MONTH_PATTERN = re.compile(MONTH_TEXT)
+# The monthly DAG's `month` Param, the same text or empty (derive it). JSON Schema's `pattern` is a
+# search (Python's `re.search` in the task, ECMA-262 in the UI), so it anchors itself: `^` at the
+# start and `(?![\s\S])` at the very end, where `$` would also match before a final newline.
+MONTH_PARAM_PATTERN = rf"^(?:{MONTH_TEXT})?(?![\s\S])"
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -99,10 +104,9 @@ def month_containing(when: dt.datetime, tz: str) -> str:
 def report_month_for(data_interval_start: dt.datetime | None, data_interval_end: dt.datetime | None,
                      logical_date: dt.datetime | None, param: str | None, tz: str) -> str:
     """The ``YYYY-MM`` a monthly run reports on (see the module docstring for the order)."""
-    if param is not None and str(param).strip():
-        month = str(param).strip()
-        parse_month(month)
-        return month
+    if param is not None and param != "":
+        parse_month(param)
+        return param
     interval_empty = (data_interval_start is None or data_interval_end is None
                       or data_interval_start == data_interval_end)
     if not interval_empty:

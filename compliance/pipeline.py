@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from compliance import warehouse
+from compliance.months import parse_month
 from compliance.policy.pack import load_pack
 from compliance.quality import late
 from compliance.sources.canonical import ingest_landing as _ingest_landing
@@ -73,16 +74,17 @@ def pull_live(home: Path, dsn: str, table: str | None = None, source_name: str |
               progress=None) -> list[dict]:
     """Pull new events from a live PostgreSQL audit table (compliance/sources/live_postgres.py);
     one dict per batch. The warehouse is open only while a batch is ingested."""
-    from compliance.config import resolve_home
+    from compliance.config import owner_only, resolve_home
     from compliance.sources import live_postgres
 
     home = resolve_home(home)
     pack = load_pack(policy_path)
     source = source_name or live_postgres.DEFAULT_SOURCE
     started = _now()
-    results = live_postgres.pull(lambda: warehouse.connect(home), home, dsn,
-                                 table or live_postgres.DEFAULT_TABLE, source, batch_size, settle_seconds,
-                                 pack.timezone)
+    with owner_only():  # the batch files under <home>/pulls/ are the pulled events themselves
+        results = live_postgres.pull(lambda: warehouse.connect(home), home, dsn,
+                                     table or live_postgres.DEFAULT_TABLE, source, batch_size, settle_seconds,
+                                     pack.timezone)
     for index, result in enumerate(results, 1):
         if progress:
             progress(index, len(results), result)
@@ -113,6 +115,7 @@ def validate(home: Path, month: str, policy_path: Path | None = None) -> dict:
     """Run the Great Expectations suites on the month, bounded in the pack's time zone."""
     from compliance.quality.validate import validate_month
 
+    parse_month(month)  # before anything is opened or written: the month keys all of it
     started = _now()
     result = validate_month(Path(home), month, tz=load_pack(policy_path).timezone)
     with warehouse.connect(Path(home)) as con:
@@ -126,6 +129,7 @@ def evaluate(home: Path, month: str, policy_path: Path | None = None) -> int:
     # Imported here: the rules bring in sqlglot, a third of a second an ingest does not need.
     from compliance.rules.engine import evaluate_month
 
+    parse_month(month)
     pack = load_pack(policy_path)
     started = _now()
     seconds: dict[str, float] = {}
@@ -141,6 +145,7 @@ def build_reports(home: Path, month: str, policy_path: Path | None = None, optio
     version when anything they show changed, else the latest one. `options`: `ReportOptions`."""
     from compliance.reports.build import build_reports as build
 
+    parse_month(month)
     started = _now()
     reports = build(Path(home), month, load_pack(policy_path), options)
     with warehouse.connect(Path(home)) as con:
@@ -184,5 +189,6 @@ def deliver(home: Path, month: str, *, committee_to: list[str], ig_to: list[str]
     report folder, never the warehouse."""
     from compliance.delivery.mail import deliver_reports
 
+    parse_month(month)
     return deliver_reports(Path(home), month, committee_to=committee_to, ig_to=ig_to,
                            smtp_conn_id=smtp_conn_id, version=version)

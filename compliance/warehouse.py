@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 
-from compliance.config import SCHEMA_DIR, resolve_home, warehouse_path
+from compliance.config import SCHEMA_DIR, owner_only, owner_only_folder, resolve_home, warehouse_path
 from compliance.errors import ComplianceError
 
 LOCK_WAIT_SECONDS = float(os.environ.get("COMPLIANCE_LOCK_WAIT", "30"))
@@ -46,8 +47,8 @@ def resource_config(home: Path | None) -> dict[str, str | int]:
     chosen = os.environ.get("COMPLIANCE_TEMP_DIR", "").strip()
     if chosen or home is not None:
         folder = Path(chosen).expanduser() if chosen else Path(home) / "tmp"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        config["temp_directory"] = str(folder)
+        # What spills is the warehouse's personal data: the home's rule (a shared /tmp is refused).
+        config["temp_directory"] = str(owner_only_folder(folder, "spill"))
     return config
 
 
@@ -60,11 +61,14 @@ def connect_bounded(path: str | Path, home: Path | None, **config) -> duckdb.Duc
                               field="COMPLIANCE_MEMORY_LIMIT") from None
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def open_waiting(path: Path, read_only: bool, **config) -> duckdb.DuckDBPyConnection:
+    """`connect_bounded` to the warehouse file at `path` (spilling into its home), waiting up to
+    LOCK_WAIT_SECONDS for another process's lock; `config` adds DuckDB settings."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return connect_bounded(path, path.parent, access_mode="READ_ONLY" if read_only else "READ_WRITE")
+            return connect_bounded(path, path.parent, access_mode="READ_ONLY" if read_only else "READ_WRITE",
+                                   **config)
         except duckdb.IOException as exc:
             # DuckDB allows one writer process per file and no reader beside it
             # (docs/architecture.md, "Concurrency").
@@ -93,6 +97,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+def abandon(con: duckdb.DuckDBPyConnection, *resets: str) -> None:
+    """Roll back a failed transaction, then run `resets` (session settings to restore), all
+    quietly: the failure that got here is the one to report. A COMMIT that failed has already ended
+    its transaction, and a full disk invalidates the database, so a ROLLBACK's own complaint ("no
+    transaction is active", "database has been invalidated") would only hide the cause."""
+    for statement in ("ROLLBACK", *resets):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(statement)
+
+
+def failure_cause(exc: duckdb.Error) -> str:
+    """One line naming what failed. A database invalidated by a fatal error (a full disk at a
+    checkpoint) fails every later statement, clean-ups included, with a message that quotes that
+    first error: it is the cause."""
+    text = str(exc).strip()
+    original = re.search(r'^Original error: "(.*)"$', text, flags=re.M)
+    if original:
+        return original.group(1)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Session settings every warehouse connection shares: UTC, no progress bar noise."""
     con.execute("SET TimeZone = 'UTC'")
@@ -102,22 +127,26 @@ def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 @contextlib.contextmanager
 def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse under `home` (created owner-only); writers apply pending migrations first."""
+    """Open the warehouse under `home` (created owner-only); writers apply pending migrations first.
+
+    Owner-only for as long as it is open, not only while the file is created: DuckDB makes its
+    write-ahead log at the first commit and its spill files as it goes, and writes exports."""
     path = warehouse_path(resolve_home(home))
     if read_only and not path.exists():
         raise ComplianceError("no warehouse yet: run `compliance ingest` first", path=str(path))
-    old = os.umask(0o077)
-    try:
-        con = _open(path, read_only)
-    finally:
-        os.umask(old)
-    try:
-        prepare(con)
-        if not read_only:
-            migrate(con)
-        yield con
-    finally:
-        con.close()
+    with owner_only():
+        con = open_waiting(path, read_only)
+        try:
+            prepare(con)
+            if not read_only:
+                migrate(con)
+            yield con
+        except (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException) as exc:
+            # The storage failed under the stage (a full disk fails a write, a commit or a
+            # checkpoint, by these three): DuckDB's own words name the file and the cause.
+            raise ComplianceError(failure_cause(exc)) from None
+        finally:
+            con.close()
 
 
 def memory() -> duckdb.DuckDBPyConnection:

@@ -145,11 +145,13 @@ def look(version_dir: Path, out_dir: Path) -> dict:
 
 def _sample(home: Path) -> Path:
     from compliance import pipeline
+    from compliance.config import resolve_home
     from compliance.months import month_range
     from compliance.synth import generate
 
     months = month_range("2017-09", "2018-09")
-    landing = home / "landing"
+    # Made by the home's own rule before the landing inside it: owner-only.
+    landing = resolve_home(home) / "landing"
     if not landing.exists():
         generate(landing, months[0], months[-1], 7)
     pipeline.ingest_landing(home, landing)

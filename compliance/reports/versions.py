@@ -2,12 +2,14 @@
 the newest one.
 
 A version is built in a hidden staging folder and renamed into place when complete, so a reader
-never sees half a version, and `latest` is swapped atomically. Everything is owner-only (0700
-folders, 0600 files): reports hold personal data.
+never sees half a version, and `latest` is swapped atomically; a staging folder a killed build left
+behind is removed by the next build. Everything is owner-only (0700 folders, 0600 files): reports
+hold personal data.
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -15,21 +17,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from compliance.config import reports_dir
+from compliance.config import owner_only, reports_dir
 from compliance.errors import ComplianceError
 
 LATEST = "latest"
 MANIFEST = "manifest.json"
 VERSION_NAME = re.compile(r"^v([1-9][0-9]*)$")
-
-
-@contextlib.contextmanager
-def owner_only():
-    old = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(old)
+BUILDING = ".building-"
+# The staging folders this process builds in, each with the descriptor that holds its lock.
+_building: dict[Path, int] = {}
 
 
 def month_dir(home: Path, month: str) -> Path:
@@ -67,12 +63,53 @@ def resolve(home: Path, month: str, version: str | None = None) -> Path:
 
 
 def staging(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return Path(tempfile.mkdtemp(prefix=".building-", dir=folder))
+    """A new hidden folder of `folder` to build a version in, locked while this process builds.
+
+    A build killed before it published or discarded (kill -9, a lost machine, a task timeout) leaves
+    its staging folder behind, with the personal data it held; its lock went with the process, so
+    the next build removes it (`remove_abandoned_builds`) before it starts its own.
+    """
+    with owner_only():
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_builds(folder.parent)
+        while True:
+            staged = Path(tempfile.mkdtemp(prefix=BUILDING, dir=folder))
+            handle = os.open(staged, os.O_RDONLY | os.O_DIRECTORY)
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            # Another build may have taken the folder for abandoned between its creation and the
+            # lock: then it is gone, and this build makes another.
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(staged).st_ino == os.fstat(handle).st_ino:
+                    _building[staged] = handle
+                    return staged
+            os.close(handle)
+
+
+def remove_abandoned_builds(reports: Path) -> None:
+    """Remove every month's staging folder under `reports` that no live build holds."""
+    for staged in sorted(reports.glob(f"*/{BUILDING}*")):
+        try:
+            handle = os.open(staged, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:  # gone meanwhile, or not a folder: nothing of a build
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live build holds it (or the file system cannot tell): left alone
+            os.close(handle)
+            continue
+        shutil.rmtree(staged, ignore_errors=True)
+        os.close(handle)
+
+
+def _release(staged: Path) -> None:
+    handle = _building.pop(staged, None)
+    if handle is not None:
+        os.close(handle)
 
 
 def discard(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+    _release(path)
 
 
 def publish(staged: Path, folder: Path, number: int) -> Path:
@@ -85,6 +122,7 @@ def publish(staged: Path, folder: Path, number: int) -> Path:
         raise ComplianceError(f"cannot publish report version v{number} ({exc.strerror}); "
                               "another build may have published it meanwhile: re-run",
                               path=str(target)) from None
+    _release(staged)
     link = folder / f".{LATEST}-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         link.unlink()

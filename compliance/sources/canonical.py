@@ -29,6 +29,16 @@ def landing_files(landing: Path) -> list[tuple[str, Path]]:
         if folder.is_dir():
             found += [(table, p) for p in sorted(folder.iterdir())
                       if p.is_file() and Path(logical_name(p)).suffix in SUFFIXES]
+    if not any((landing / table).is_dir() for table in LANDING_TABLES):
+        # Files directly in a landing folder are never read: a table's own folder, or files meant
+        # for one, would load nothing and look like a quiet day.
+        name = landing.resolve().name
+        if name in LANDING_TABLES or any(p.is_file() and Path(logical_name(p)).suffix in SUFFIXES
+                                         for p in landing.iterdir()):
+            what = (f"is the {name} table's folder" if name in LANDING_TABLES
+                    else "holds landing files but no table folder")
+            raise ComplianceError(f"{what}, not a landing folder (PATH/<table>/*.csv|*.jsonl): give the "
+                                  "folder above it, or the files themselves", path=str(landing))
     unknown = sorted(p.name for p in landing.iterdir() if p.is_dir() and p.name not in LANDING_TABLES)
     if unknown:
         raise ComplianceError(

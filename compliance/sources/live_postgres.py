@@ -59,9 +59,22 @@ def fetch_batch(dsn: str, table: str, source: str, after: Watermark | None, batc
     CSV with a header. Returns (events written, watermark of the last one). One snapshot serves both
     the copy and the watermark, so they agree."""
     import psycopg
+
+    try:
+        return _copy_batch(psycopg.connect(dsn, autocommit=False), table, source, after, batch_size,
+                           settle_seconds, out)
+    except psycopg.Error as exc:
+        # libpq's own words (refused, timed out, authentication failed, no such database): never
+        # the DSN itself, which may carry a password.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ComplianceError(f"the live database cannot be read: {first}", field="dsn") from None
+
+
+def _copy_batch(pg, table: str, source: str, after: Watermark | None, batch_size: int,
+                settle_seconds: float, out: Path) -> tuple[int, Watermark | None]:
     from psycopg import sql
 
-    with psycopg.connect(dsn, autocommit=False) as pg:
+    with pg:
         pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         pg.execute("SET TimeZone = 'UTC'")
         pg.execute("SET DateStyle = 'ISO, YMD'")

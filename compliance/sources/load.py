@@ -22,6 +22,7 @@ from compliance.sources.adapter import SourceFormat, StageOptions
 from compliance.sources.staging import clear_staged
 from compliance.sources.statements import stage_statements
 from compliance.sources.text import digest_and_check, logical_name, readable_copy
+from compliance.warehouse import abandon
 
 # A timestamp written without an offset or zone: read in the source's zone, where a local time
 # can be missing (spring forward) or repeated (fall back).
@@ -56,8 +57,6 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     loads nothing and is an error; ingest it again once it is complete.
     """
     path = Path(path)
-    if ".." in path.parts:
-        raise ComplianceError("path contains '..': give the landing path directly", path=str(path))
     if not path.is_file():
         raise ComplianceError("file not found", path=str(path))
     if fmt.suffixes and Path(logical_name(path)).suffix not in fmt.suffixes:
@@ -120,13 +119,12 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
         evidence.record_batch(con, batch_id)
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
+        abandon(con, "SET TimeZone = 'UTC'")
         raise ComplianceError(_first_line(exc), path=str(path)) from None
     except BaseException:
-        con.execute("ROLLBACK")
+        abandon(con, "SET TimeZone = 'UTC'")
         raise
-    finally:
-        con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET TimeZone = 'UTC'")
     return BatchResult(batch_id, table, resolved, "replaced" if previous else "loaded", read, loaded,
                        quarantined, ignored, reasons)
 

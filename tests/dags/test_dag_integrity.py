@@ -121,7 +121,9 @@ def test_monthly_month_param(dagbag):
     assert param.schema["type"] == "string"
     for good in ("", "2016-02", "2026-12"):
         assert Param(param.value, **param.schema).resolve(good) == good
-    for bad in ("2016-13", "2016-2", "Feb 2016", "2016-02-01"):
+    # A trailing newline, full-width digits and padding pass a `$`/`\d` pattern: not this one.
+    for bad in ("2016-13", "2016-2", "Feb 2016", "2016-02-01", "2018-08\n", "\n",
+                "\uff12\uff10\uff11\uff18-08", " 2016-02", "2016-02 "):
         with pytest.raises(ParamValidationError):
             Param(param.value, **param.schema).resolve(bad)
 

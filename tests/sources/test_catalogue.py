@@ -141,6 +141,11 @@ def _rewrite_complete_file_loads(con, paths):
     assert (result.rows_read, result.rows_loaded) == (2, 2)
 
 
+def _batch_path_resolved(con, paths):
+    assert ".." in paths[-1].parts
+    assert con.execute("SELECT path FROM batches").fetchall() == [(str(paths[-1].resolve()),)]
+
+
 long_note = "y" * (10 * 1024 * 1024)
 LATIN1 = lines(detainer("D1"), "D2,PD2,BD2,2016-03-04,I-247D,,declined,,,").encode() + b"D3,Jos\xe9,B3,,,,,,,\n"
 CASES = [
@@ -239,7 +244,7 @@ CASES = [
          error="{path}: the file changed while it was read (still being written?); nothing was loaded: "
                "ingest it again once it is complete", check=_rewrite_complete_file_loads),
     Case("path_with_dotdot", [("detainers/d.csv", lines(detainer("D1")))],
-         error="{path}: path contains '..': give the landing path directly"),
+         loaded=[("D1", 2)], check=_batch_path_resolved),
 ]
 
 

@@ -10,7 +10,9 @@ ingested warehouse and the cases' statements, so flag assertions can be added ne
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -494,6 +496,22 @@ def test_live_pull_leaves_recent_events_to_settle(app_database, tmp_path):
     results = pipeline.pull_live(home, dsn, table="app_audit", source_name="settle_check", batch_size=1000,
                                  settle_seconds=3600)
     assert results and "NOW0001" not in _loaded_ids(home)
+
+
+def test_live_pull_batch_files_are_owner_only(app_database, tmp_path):
+    """The batch files are the pulled events themselves: owner-only whatever the process's umask."""
+    home = tmp_path / "home"
+    _insert_events(app_database, ["OWN0001", "OWN0002"], dt.datetime(2024, 3, 6, 9, 0, tzinfo=dt.timezone.utc))
+    old = os.umask(0o022)
+    try:
+        results = pipeline.pull_live(home, app_database.dsn("puller", "pull-pw"), table="app_audit",
+                                     source_name="owner_check", settle_seconds=0)
+    finally:
+        os.umask(old)
+    assert results and (home / "pulls").is_dir()
+    written = [home / "pulls", *(home / "pulls").rglob("*")]
+    assert [(path, oct(stat.S_IMODE(path.stat().st_mode))) for path in written
+            if stat.S_IMODE(path.stat().st_mode) & 0o077] == []
 
 
 def test_live_pull_names_a_missing_table(app_database, tmp_path):
