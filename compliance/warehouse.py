@@ -69,7 +69,11 @@ def open_waiting(path: Path, read_only: bool, **config) -> duckdb.DuckDBPyConnec
         try:
             return connect_bounded(path, path.parent, access_mode="READ_ONLY" if read_only else "READ_WRITE",
                                    **config)
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
+            if is_corruption(exc):
+                raise ComplianceError(damaged(exc), path=str(path)) from None
+            if not isinstance(exc, duckdb.IOException):
+                raise
             # DuckDB allows one writer process per file and no reader beside it
             # (docs/architecture.md, "Concurrency").
             if "lock" not in str(exc).lower():
@@ -118,6 +122,16 @@ def failure_cause(exc: duckdb.Error) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def is_corruption(exc: duckdb.Error) -> bool:
+    """DuckDB found a block whose checksum does not match: the file was changed under it."""
+    return "corrupt database file" in str(exc).lower()
+
+
+def damaged(exc: duckdb.Error) -> str:
+    return (f"the warehouse file is damaged ({failure_cause(exc)}); restore it from a backup, or move "
+            "it aside and ingest the landing files again (docs/operations.md, \"Faults and recovery\")")
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Session settings every warehouse connection shares: UTC, no progress bar noise."""
     con.execute("SET TimeZone = 'UTC'")
@@ -145,6 +159,10 @@ def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
             # The storage failed under the stage (a full disk fails a write, a commit or a
             # checkpoint, by these three): DuckDB's own words name the file and the cause.
             raise ComplianceError(failure_cause(exc)) from None
+        except duckdb.Error as exc:
+            if is_corruption(exc):  # a damaged block met only when a stage reads it
+                raise ComplianceError(damaged(exc), path=str(path)) from None
+            raise
         finally:
             con.close()
 

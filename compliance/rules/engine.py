@@ -15,7 +15,7 @@ from typing import Iterator
 
 import duckdb
 
-from compliance import evidence
+from compliance import evidence, warehouse
 from compliance.errors import ComplianceError
 from compliance.queries import literal
 from compliance.months import month_bounds
@@ -105,6 +105,12 @@ def computed_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     that it is computed once rather than inside every rule that reads it; afterwards the views are
     back and read live data again."""
     restore = []
+
+    def restore_views() -> None:
+        for view, view_sql in reversed(restore):
+            con.execute(f"DROP VIEW {view}")
+            con.execute(view_sql)
+            con.execute(f"DROP TABLE {view}_computed")
     try:
         for view in COMPUTED_ONCE:
             [(view_sql,)] = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = ? AND temporary",
@@ -113,11 +119,12 @@ def computed_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {view}_computed")
             restore.append((view, view_sql))
         yield
-    finally:
-        for view, view_sql in reversed(restore):
-            con.execute(f"DROP VIEW {view}")
-            con.execute(view_sql)
-            con.execute(f"DROP TABLE {view}_computed")
+    except BaseException:
+        # After a failure (a full disk invalidates the database) the failure is what to report.
+        with contextlib.suppress(duckdb.Error):
+            restore_views()
+        raise
+    restore_views()
 
 
 def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
@@ -143,7 +150,7 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
             evidence.record_flags(con, month)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            warehouse.abandon(con)
             raise
     return total
 
