@@ -5,7 +5,7 @@ account `PPD-D01-0417<U+202E>resu_eci` read as "PPD-D01-0417ice_user", an ANSI e
 rewrites the terminal that prints it, a NUL ends a string early in some viewers. Every output a
 person reads (the reports, the e-mails, the command line) passes its text through `visible`, which
 writes each such character as `<U+XXXX>`; the CSV and Parquet exports keep the exact value
-(docs/reports.md).
+(docs/reports.md, "Hostile text").
 """
 from __future__ import annotations
 

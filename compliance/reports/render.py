@@ -1,11 +1,13 @@
 """The Jinja environment of every report and e-mail template: autoescaping everywhere (flag text
-quotes logs: SQL statements, search terms, names), every value shown bounded in length, and the
-few filters the templates share."""
+quotes logs: SQL statements, search terms, names), every value shown bounded in length with its
+control and bidi characters made visible, and the few filters the templates share."""
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from pathlib import Path
+
+from compliance.display import visible
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -21,11 +23,12 @@ def thousands(value) -> str:
 
 
 def shown(text: str) -> str:
-    """`text` as the reports show it: at most SHOWN_CHARACTERS, saying how much more there is."""
+    """`text` as the reports show it: at most SHOWN_CHARACTERS, saying how much more there is,
+    with its control, format and bidi characters written as `<U+XXXX>` (compliance/display.py)."""
     if len(text) <= SHOWN_CHARACTERS:
-        return text
-    return (f"{text[:SHOWN_CHARACTERS]} … [{len(text) - SHOWN_CHARACTERS:,} more characters not "
-            "shown here: the CSV and Parquet exports and the warehouse keep the full text]")
+        return visible(text)
+    return (f"{visible(text[:SHOWN_CHARACTERS])} … [{len(text) - SHOWN_CHARACTERS:,} more characters "
+            "not shown here: the CSV and Parquet exports and the warehouse keep the full text]")
 
 
 def shown_values(value):
