@@ -3,19 +3,24 @@ in them (an ORM's `IN (1000000,1000001,...)` list), against the same month with 
 
 The month is the reports benchmark's 100-flag month (benchmarks/bench_reports.py, 11 earlier
 months of 500 flags), plus that many `audit_tamper` flags whose summary and evidence quote the
-statement, as the rule's do. Each build runs in a fresh child process. Reported per case: seconds,
-peak MB, IG PDF pages and HTML size, the seconds added to the baseline, and the ratio to it.
-Rendering is linear when the added seconds grow no faster than the statements.
+statement, as the rule's do. Each build runs in a fresh child process, REPEATS times per case,
+the cases taking turns so that a busy moment of a shared machine falls on all of them; the fastest
+build of each counts. Reported per case: seconds (fastest, and every build), peak MB, IG PDF pages
+and HTML size, the seconds added to the baseline, and the ratio to it. Rendering is linear when
+the added seconds grow no faster than the statements.
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
 from benchmarks.bench_reports import BASELINE, MONTH, build_in_child, make_home
+from compliance.config import reports_dir
 
 STATEMENT_BYTES = 1 << 20
 LONG_STATEMENTS = (0, 1, 4, 16)
+REPEATS = 3
 
 
 def add_long_statements(home: Path, count: int) -> Path:
@@ -39,13 +44,21 @@ def add_long_statements(home: Path, count: int) -> Path:
 
 
 def run() -> dict:
-    cases = {}
+    builds: dict[int, list[dict]] = {count: [] for count in LONG_STATEMENTS}
     with tempfile.TemporaryDirectory(prefix="bench-long-statements-") as folder:
-        for count in LONG_STATEMENTS:
-            home = add_long_statements(make_home(Path(folder) / f"long-{count}", BASELINE), count)
-            built = build_in_child(home)
-            cases[count] = {key: built[key] for key in ("seconds", "peak_mb", "ig_pdf_pages", "ig_html_kb",
-                                                        "flags_csv_kb", "flags_parquet_kb")}
+        homes = {count: add_long_statements(make_home(Path(folder) / f"long-{count}", BASELINE), count)
+                 for count in LONG_STATEMENTS}
+        for _ in range(REPEATS):
+            for count, home in homes.items():
+                # Without its reports the home builds a first version again, not "unchanged".
+                shutil.rmtree(reports_dir(home), ignore_errors=True)
+                builds[count].append(build_in_child(home))
+    cases = {}
+    for count, built in builds.items():
+        fastest = min(built, key=lambda b: b["seconds"])
+        cases[count] = {"seconds": fastest["seconds"], "every_build_seconds": [b["seconds"] for b in built],
+                        **{key: fastest[key] for key in ("peak_mb", "ig_pdf_pages", "ig_html_kb",
+                                                         "flags_csv_kb", "flags_parquet_kb")}}
     baseline = cases[0]["seconds"]
     for count, case in cases.items():
         case["added_seconds"] = round(case["seconds"] - baseline, 2)
