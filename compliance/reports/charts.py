@@ -25,7 +25,7 @@ def trend_charts(months: list[str], counts: list[dict], evaluated: set[str]) -> 
     rather than being drawn as zero."""
     import altair as alt
 
-    # The labels are drawn as they come: shown as every other value of the reports is.
+    # Vega draws these labels outside the templates, so they are made `shown` here.
     rows = [shown_values(row) for row in counts if row["month"] in evaluated]
     axis_month = alt.X("month:O", title=None, sort=months, scale=alt.Scale(domain=months),
                        axis=alt.Axis(labelAngle=-45))

@@ -44,8 +44,8 @@ def shown_values(value):
 
 
 def pretty(value):
-    """Indented JSON, its strings shown as `shown` shows them; already escaped for HTML, so that
-    the template's value filter leaves its line breaks alone."""
+    """Indented JSON, its strings as `shown` writes them; returned as escaped HTML, so that
+    `_for_display` leaves its line breaks alone."""
     from markupsafe import escape
 
     return escape(json.dumps(shown_values(value), indent=2, ensure_ascii=False, sort_keys=True,
