@@ -1,4 +1,8 @@
-"""`compliance`: the command line. Every command calls the same functions as the DAGs."""
+"""`compliance`: the command line. Every command calls the same functions as the DAGs.
+
+Everything it prints that came from data (logs, landing files, the warehouse, a user's SQL) goes
+through `compliance.display.visible`: a control or bidi character is printed as `<U+XXXX>`, never
+sent to the terminal (docs/reports.md, "Hostile text")."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from compliance.display import visible, visible_values
 from compliance.errors import ComplianceError
 
 FLAG_COLUMNS = ("flag_id", "rule_id", "rule_version", "category", "severity", "month", "subject_type",
@@ -31,7 +36,7 @@ def _progress(index: int, total: int, result) -> None:
     else:
         detail = (f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined, "
                   f"{result.rows_ignored} ignored")
-    print(f"[{index}/{total}] {result.table}/{name}: {detail}", file=sys.stderr)
+    print(visible(f"[{index}/{total}] {result.table}/{name}: {detail}"), file=sys.stderr)
 
 
 def _months(args) -> list[str]:
@@ -93,8 +98,8 @@ def cmd_ingest(args) -> int:
           f"{totals['rows_quarantined']} quarantined, {totals['rows_ignored']} ignored")
     late_months = sorted({month for r in results for month in r["late_months"]})
     if late_months:
-        print(f"late files: rows for months already reported ({', '.join(late_months)}); "
-              "re-run them with `compliance run --month YYYY-MM`", file=sys.stderr)
+        print(visible(f"late files: rows for months already reported ({', '.join(late_months)}); "
+                      "re-run them with `compliance run --month YYYY-MM`"), file=sys.stderr)
     return 0
 
 
@@ -147,9 +152,9 @@ def cmd_report(args) -> int:
     for month in _months(args):
         reports = pipeline.build_reports(home, month, args.policy, _report_options(args))
         kept = "new version" if reports.created else "unchanged, kept"
-        print(f"{month}: {reports.version} ({kept}), {reports.status}: {reports.directory}")
+        print(visible(f"{month}: {reports.version} ({kept}), {reports.status}: {reports.directory}"))
         for path in reports.files.values():
-            print(f"  {path.name}")
+            print(f"  {visible(path.name)}")
     return 0
 
 
@@ -160,8 +165,8 @@ def cmd_deliver(args) -> int:
     outcome = pipeline.deliver(_home(args), args.month, committee_to=addresses(args.committee),
                                ig_to=addresses(args.ig), smtp_conn_id=args.smtp_conn_id,
                                version=args.version)
-    print(f"{outcome['month']} {outcome['version']} ({outcome['status']}): committee "
-          f"{outcome['committee']}; IG note {outcome['ig_note']}")
+    print(visible(f"{outcome['month']} {outcome['version']} ({outcome['status']}): committee "
+                  f"{outcome['committee']}; IG note {outcome['ig_note']}"))
     return 0
 
 
@@ -174,10 +179,10 @@ def cmd_run(args) -> int:
         result = pipeline.run_month(
             home, month, args.policy, _report_options(args),
             progress=lambda stage, seconds, outcome, month=month: print(
-                f"{month}: {stage} done in {seconds:.1f} s: {outcome}", file=sys.stderr, flush=True))
+                visible(f"{month}: {stage} done in {seconds:.1f} s: {outcome}"), file=sys.stderr, flush=True))
         state = "INCOMPLETE" if result["incomplete"] else "complete"
-        print(f"{month}: {result['flags']} flags, {state}, report {result['report_version']} "
-              f"{result['report']}")
+        print(visible(f"{month}: {result['flags']} flags, {state}, report {result['report_version']} "
+                      f"{result['report']}"))
     return 0
 
 
@@ -209,32 +214,30 @@ def cmd_flags(args) -> int:
             "ORDER BY event_ts, rule_id, subject_id", [args.month])
         writer = None
         if args.format == "csv":
-            from compliance.reports.exports import neutralise
-
-            # Summaries quote log text; a spreadsheet must not run it as a formula.
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(FLAG_COLUMNS)
         # In batches: a month may have millions of flags.
         while batch := cursor.fetchmany(QUERY_BATCH_ROWS):
             for row in batch:
                 if writer:
-                    writer.writerow([neutralise(_text(v)) for v in row])
+                    writer.writerow([_text(v) for v in row])
                     continue
                 record = dict(zip(FLAG_COLUMNS, row))
                 record["evidence"] = json.loads(record["evidence"]) if record["evidence"] else None
-                out.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
+                out.write(json.dumps(visible_values(record), default=_json_default, ensure_ascii=False) + "\n")
     return 0
 
 
 def _text(value) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is neutralised (kept as data inside)."""
+    """A CSV cell for a person: control and bidi characters made visible, and text a spreadsheet
+    would run as a formula neutralised (summaries quote log text)."""
     from compliance.reports.exports import neutralise
 
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    return neutralise(value) if isinstance(value, str) else str(value)
+    return neutralise(visible(value)) if isinstance(value, str) else visible(str(value))
 
 
 def _ingest_format(value: str) -> str:
@@ -319,29 +322,30 @@ def cmd_status(args) -> int:
                    detail::JSON -> 'rule_seconds'
             FROM run_log ORDER BY finished_at DESC LIMIT 8""").fetchall()
         rerun = {r[0] for r in con.execute("SELECT month FROM rerun_needed").fetchall()}
-    print(f"home: {home}")
-    print(f"policy pack: {pack.name} {pack.version}")
+    print(visible(f"home: {home}"))
+    print(visible(f"policy pack: {pack.name} {pack.version}"))
     print("\nfiles by table (files, read, loaded, quarantined, ignored, last file, local time):")
     for table, files, read, loaded, quarantined, ignored, last in batches:
-        print(f"  {table:15} {files:4} {read:9} {loaded:9} {quarantined:6} {ignored:6}  {last:%Y-%m-%d %H:%M}")
+        print(visible(f"  {table:15} {files:4} {read:9} {loaded:9} {quarantined:6} {ignored:6}  "
+                      f"{last:%Y-%m-%d %H:%M}"))
     print("\nmonths loaded (access events, local days with access data, detainers, flags, validation):")
     for month, events, days, detainers, month_days in months:
         state = ("not validated" if month not in validated
                  else "INCOMPLETE" if validated[month] else "valid")
-        print(f"  {month}  {events:8} events  {days:2}/{month_days} days  {detainers:5} detainers  "
-              f"{flags.get(month, '-'):>6} flags  {state}"
-              f"{'  RE-RUN NEEDED (late files)' if month in rerun else ''}")
+        print(visible(f"  {month}  {events:8} events  {days:2}/{month_days} days  {detainers:5} detainers  "
+                      f"{flags.get(month, '-'):>6} flags  {state}"
+                      f"{'  RE-RUN NEEDED (late files)' if month in rerun else ''}"))
     print("\nlast runs (local time, seconds per stage; an evaluation also names its slowest rules):")
     for step, month, finished, status, seconds, rule_seconds in runs:
         slowest = sorted(json.loads(rule_seconds).items(), key=lambda kv: -kv[1])[:3] if rule_seconds else []
         rules = "  " + ", ".join(f"{rule} {taken:.1f} s" for rule, taken in slowest) if slowest else ""
-        print(f"  {finished:%Y-%m-%d %H:%M} {step:9} {month or '':8} {status:8} {seconds:7.1f} s{rules}")
+        print(visible(f"  {finished:%Y-%m-%d %H:%M} {step:9} {month or '':8} {status:8} {seconds:7.1f} s{rules}"))
     return 0
 
 
 def cmd_quarantine(args) -> int:
     from compliance import warehouse
-    from compliance.quality.quarantine import printable, quarantined_rows
+    from compliance.quality.quarantine import quarantined_rows
 
     with warehouse.connect(_home(args), read_only=True) as con:
         shown, matching = quarantined_rows(con, table=args.table, path=args.file, reason=args.reason,
@@ -354,7 +358,7 @@ def cmd_quarantine(args) -> int:
             writer.writerow([_text(row[c]) for c in columns])
         return 0
     for row in shown:
-        print(f"{row['path']}: line {row['line_no']}, field {row['field'] or '-'}: {printable(row['reason'])}")
+        print(visible(f"{row['path']}: line {row['line_no']}, field {row['field'] or '-'}: {row['reason']}"))
     if not shown:
         print("no quarantined rows")
     elif len(shown) < matching:
@@ -369,7 +373,7 @@ def cmd_policy_check(args) -> int:
     pack = read_pack(args.file)
     problems = check_pack(pack)
     for problem in problems:
-        print(f"{args.file}: {problem}", file=sys.stderr)
+        print(visible(f"{args.file}: {problem}"), file=sys.stderr)
     if not problems:
         print(f"{args.file}: ok ({len(pack.data['versions'])} versions, pack {pack.name} {pack.version})")
     return 1 if problems else 0
@@ -539,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ComplianceError as exc:
-        print(f"compliance: error: {exc}", file=sys.stderr)
+        print(f"compliance: error: {visible(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("compliance: interrupted", file=sys.stderr)
@@ -550,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("COMPLIANCE_DEBUG"):
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"compliance: internal error: {type(exc).__name__}: {first} "
+        print(f"compliance: internal error: {type(exc).__name__}: {visible(first)} "
               "(set COMPLIANCE_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3
 

@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Lowest first. A module may import from its own layer or any layer below, never above.
 LAYERS = (
     ("base", ("compliance", "compliance.errors", "compliance.config", "compliance.contract",
-              "compliance.months", "compliance.queries", "compliance.warehouse", "compliance.settings")),
+              "compliance.months", "compliance.queries", "compliance.warehouse", "compliance.settings",
+              "compliance.display")),
     ("sources", ("compliance.sources", "compliance.synth")),
     ("policy", ("compliance.policy",)),
     ("quality and rules", ("compliance.quality", "compliance.rules")),

@@ -1,7 +1,6 @@
 """Reading the quarantine: every row ingest could not read or place, with file, line, field, reason."""
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -20,10 +19,3 @@ def quarantined_rows(con: duckdb.DuckDBPyConnection, *, table: str | None = None
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, row)) for row in cursor.fetchall()]
     return rows, rows[0]["matching"] if rows else 0
-
-
-def printable(text: str | None) -> str:
-    """Text safe for a terminal: control characters (quarantined data often has them) as escapes."""
-    if text is None:
-        return ""
-    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from compliance.reports.categories import SEVERITY_ORDER
+from compliance.reports.render import shown_values
 
 SEVERITY_COLOURS = ("#7a1a14", "#c0392b", "#d68910", "#2874a6", "#7f8c8d")
 FONT = "DejaVu Sans"
@@ -24,7 +25,8 @@ def trend_charts(months: list[str], counts: list[dict], evaluated: set[str]) -> 
     rather than being drawn as zero."""
     import altair as alt
 
-    rows = [row for row in counts if row["month"] in evaluated]
+    # Vega draws these labels outside the templates, so they are made `shown` here.
+    rows = [shown_values(row) for row in counts if row["month"] in evaluated]
     axis_month = alt.X("month:O", title=None, sort=months, scale=alt.Scale(domain=months),
                        axis=alt.Axis(labelAngle=-45))
     by_severity = alt.Chart(

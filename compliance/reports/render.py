@@ -1,20 +1,67 @@
-"""The Jinja environment of every report template: autoescaping everywhere (flag text quotes logs:
-SQL statements, search terms, names), and the few filters the templates share."""
+"""The Jinja environment of every report and e-mail template: autoescaping everywhere (flag text
+quotes logs: SQL statements, search terms, names), every value shown bounded in length with its
+control and bidi characters made visible, and the few filters the templates share."""
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from pathlib import Path
 
+from compliance.display import visible
+
 TEMPLATES = Path(__file__).parent / "templates"
+
+# Characters of one value that a report shows. WeasyPrint lays out each line of a paragraph by
+# shaping all the text that remains, so a run with no break opportunity (a statement without
+# spaces, an ORM's `IN (1000000,1000001,...)` list) costs the square of its length, and a 10 MB
+# field would make the HTML as big; the CSV and Parquet exports keep every character.
+SHOWN_CHARACTERS = 2000
 
 
 def thousands(value) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
-def pretty(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+def shown(text: str) -> str:
+    """`text` as the reports show it: at most SHOWN_CHARACTERS, saying how much more there is,
+    with its control, format and bidi characters written as `<U+XXXX>` (compliance/display.py)."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return visible(text)
+    return (f"{visible(text[:SHOWN_CHARACTERS])} … [{len(text) - SHOWN_CHARACTERS:,} more characters "
+            "not shown here: the CSV and Parquet exports and the warehouse keep the full text]")
+
+
+def shown_values(value):
+    """A JSON-ready value with `shown` applied to every string in it."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {shown(key) if isinstance(key, str) else key: shown_values(item)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shown_values(item) for item in value]
+    return value
+
+
+def pretty(value):
+    """Indented JSON, its strings as `shown` writes them; returned as escaped HTML, so that
+    `_for_display` leaves its line breaks alone."""
+    from markupsafe import escape
+
+    return escape(json.dumps(shown_values(value), indent=2, ensure_ascii=False, sort_keys=True,
+                             default=str))
+
+
+def _for_display(value):
+    """Every `{{ value }}` of a template: text and containers (not markup the code made) go
+    through `shown`; numbers stay numbers."""
+    if hasattr(value, "__html__"):
+        return value
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, (dict, list, tuple)):
+        return shown(str(value))
+    return value
 
 
 @lru_cache(maxsize=4)
@@ -22,7 +69,7 @@ def environment(folder: Path = TEMPLATES):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_for_display)
     env.filters["thousands"] = thousands
     env.filters["pretty"] = pretty
     return env

@@ -314,4 +314,4 @@ def test_control_characters_are_escaped_in_the_quarantine_listing(home, tmp_path
     pipeline.ingest_files(home, [path])
     assert cli.main(["--home", str(home), "quarantine"]) == 0
     assert capsys.readouterr().out == (f"{path}: line 2, field received_at: cannot read as timestamp "
-                                       "with time zone: \\x1b[2Jnow\n")
+                                       "with time zone: <U+001B>[2Jnow\n")
