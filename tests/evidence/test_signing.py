@@ -49,6 +49,7 @@ def test_a_key_inside_the_home_is_refused(monkeypatch, tmp_path):
 
 
 def test_verify_without_a_key_to_trust_is_a_one_line_error(monkeypatch, tmp_path):
+    (tmp_path / "home").mkdir(mode=0o700)  # a home must be owner-only (docs/operations.md)
     folder = tmp_path / "home" / "reports" / "2018-09" / "v1"
     folder.mkdir(parents=True)
     (folder / "manifest.json").write_text("{}")
