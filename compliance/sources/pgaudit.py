@@ -72,6 +72,11 @@ PREFIX_ESCAPES = {
     "x": ("transaction_id", r"\d*"),
     "Q": ("query_id", r"-?\d*"),
 }
+# PostgreSQL writes role and database names unescaped, and either may hold an '@'. Role names
+# often do (directory and cloud log-ons: alice@city.gov), database names seldom: where an '@' sits
+# next to %d in the prefix, the database name is read as holding none, so `%u@%d` splits at the
+# last '@' and `%d@%u` at the first (docs/log-formats.md).
+DATABASE_BESIDE_AT = r"[^@]*?"
 ENTRY_FIELDS = ("log_time", "user_name", "database_name", "process_id", "connection_from", "remote_host",
                 "session_id", "session_line_num", "command_tag", "sql_state_code", "application_name",
                 "error_severity", "message")
@@ -104,6 +109,8 @@ def prefix_patterns(log_line_prefix: str) -> tuple[str, str, list[str]]:
                 raise ComplianceError(f"log_line_prefix escape %{letter} is not supported",
                                       field="log_line_prefix")
             field, pattern = PREFIX_ESCAPES[letter]
+            if letter == "d" and (text[:match.start()].endswith("@") or text[match.end():].startswith("@")):
+                pattern = DATABASE_BESIDE_AT
             pad = r" *" if padding else ""
             if field in names:  # a repeated escape matches again without a second group
                 out.append(f"{pad}(?:{pattern}){pad}")
