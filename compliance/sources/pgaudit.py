@@ -49,14 +49,17 @@ AUTH_FAILURE_PATTERN = (r'authentication failed for user|no pg_hba\.conf entry|p
 SEVERITY = r"(DEBUG[1-5]?|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT)"
 _STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
 _ZONE = r"(?: [A-Za-z0-9+\-]+)?"
+# A client as PostgreSQL names it: an IPv4 or IPv6 address (its colons are no separator), `[local]`
+# for a Unix socket, or a host name (log_hostname), which holds no colon.
+_HOST = r"(?:[0-9A-Fa-f:.]+|\[local\]|[^ :()]*)"
 # log_line_prefix escapes -> (field, pattern). Texts that may hold spaces (application name,
 # backend type, command tag) are matched lazily: the severity after the prefix ends them.
 PREFIX_ESCAPES = {
     "a": ("application_name", r".*?"),
     "u": ("user_name", r".*?"),
     "d": ("database_name", r".*?"),
-    "r": ("connection_from", r"[^ ]*?"),
-    "h": ("remote_host", r"[^ ]*?"),
+    "r": ("connection_from", _HOST + r"(?:\(\d*\))?"),
+    "h": ("remote_host", _HOST),
     "b": ("backend_type", r".*?"),
     "p": ("process_id", r"\d*"),
     "P": ("leader_pid", r"\d*"),

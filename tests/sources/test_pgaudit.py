@@ -292,6 +292,22 @@ def test_stderr_database_first_splits_at_the_first_at_sign(con, tmp_path):
         ("PPD-D01-0417@evil", "pars")]
 
 
+@pytest.mark.parametrize(("prefix", "host", "client_addr"), [
+    ("%t:%r:%u@%d:[%p]:", "2001:db8::1(52344)", "2001:db8::1"),
+    ("%t:%r:%u@%d:[%p]:", "::1(52344)", "::1"),
+    ("%t:%r:%u@%d:[%p]:", "[local]", "[local]"),
+    ("%t:%r:%u@%d:[%p]:", "db-client.city.gov(52344)", "db-client.city.gov"),
+    ("%t:%h:%u@%d:[%p]:", "2001:db8::1", "2001:db8::1"),
+    ("%t:%h:%u@%d:[%p]:", "fe80::beef", "fe80::beef"),
+    ("%t:%h:%u@%d:[%p]:", "10.1.2.3", "10.1.2.3"),
+])
+def test_stderr_ipv6_hosts_keep_every_group(con, tmp_path, prefix, host, client_addr):
+    path = write(tmp_path / "postgresql.log", stderr_entry(
+        "ice_user@pars", audit(7, "READ", "SELECT", "public.arrest", "SELECT 1"), host=host) + "\n")
+    ingest(con, path, "pgaudit-stderr", "UTC", log_line_prefix=prefix)
+    assert con.execute("SELECT account_id, client_addr FROM access_events").fetchall() == [("ice_user", client_addr)]
+
+
 def test_stderr_role_at_x_switching_auditing_off_is_flagged(con, tmp_path):
     """The role '@x' is attributed, not quarantined, so its SET pgaudit.log raises audit_tamper."""
     from compliance.policy.pack import load_pack
