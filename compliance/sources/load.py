@@ -19,7 +19,7 @@ from compliance.contract import ID_COLUMN, LANDING_TABLES, PROVENANCE_COLUMNS, V
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
 from compliance.sources.adapter import SourceFormat, StageOptions
-from compliance.sources.staging import clear_staged
+from compliance.sources.staging import clear_staged, quarantine_damaged_records, record_damaged_lines
 from compliance.sources.statements import stage_statements
 from compliance.sources.text import digest_and_check, logical_name, readable_copy
 
@@ -50,8 +50,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     """Load one file of format `fmt` as one batch: idempotent, and a changed file replaces its batch.
 
     The stager always gets plain UTF-8: a UTF-8 file is checked as its digest is made
-    (`digest_and_check`), a gzip-compressed file or another encoding is decoded into a temporary
-    copy first (`readable_copy`). Timestamps without an offset are read in the format's
+    (`digest_and_check`), a gzip-compressed file, another encoding or a file with bytes that are
+    not valid text is decoded into a temporary copy first (`readable_copy`); the records of its
+    damaged lines are quarantined. Timestamps without an offset are read in the format's
     own zone, else in `source_tz`. A file that changes while it is read (still being written)
     loads nothing and is an error; ingest it again once it is complete.
     """
@@ -66,7 +67,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     table = fmt.table_for(path)
     resolved = str(path.resolve())
     before = path.stat()
-    sha = digest_and_check(path, fmt.encoding)
+    checked = digest_and_check(path, fmt.encoding)
+    sha = checked.sha256
     batch_id = hashlib.sha256(f"{table}\0{options.source}\0{sha}".encode()).hexdigest()[:16]
     if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
         return BatchResult(batch_id, table, resolved, "unchanged")
@@ -87,12 +89,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
             for bookkeeping in ("quarantine", "late_batches", "batches"):
                 con.execute(f"DELETE FROM {bookkeeping} WHERE batch_id = ?", [old])
         # The stager may leave `raw_records` as a view over the file: it is read until the load ends.
-        with readable_copy(path, fmt.encoding) as plain:
+        with readable_copy(path, fmt.encoding, checked.as_is) as text:
             clear_staged(con)
+            record_damaged_lines(con, text.damaged)
             try:
-                header = fmt.stage(con, plain, options)
+                header = fmt.stage(con, text.path, options)
             except ComplianceError as exc:
-                if exc.path == str(plain):  # name the file as given, not its decompressed copy
+                if exc.path == str(text.path):  # name the file as given, not its decompressed copy
                     exc.path = str(path)
                 raise
             # Analysed here, once, for every format: a log's records take their action from it, and
@@ -101,6 +104,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
                 stage_statements(con, fmt.statements_from, fmt.dialect)
             if fmt.records_query:
                 queries.execute(con, fmt.records_query, {"source": options.source})
+            quarantine_damaged_records(con, path)
             read, loaded, quarantined, reasons = _load_staged(con, table, types, header, batch_id, path)
             clear_staged(con)
         ignored = sum(reasons.values())

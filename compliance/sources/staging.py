@@ -15,9 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+from compliance import queries
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
-from compliance.sources.text import line_shape
+from compliance.sources.text import DamagedLine, line_shape
 
 # The 10 MB fields of real exports must load (DuckDB's default max_line_size is 2 MB).
 MAX_LINE_SIZE = 64 * 1024 * 1024
@@ -181,6 +182,39 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
     else:
         _stage_placed_records(con, header, accepted, read, delimiter, quote, path)
     return header
+
+
+def record_damaged_lines(con: duckdb.DuckDBPyConnection, damaged: list[DamagedLine]) -> None:
+    """`damaged_lines(line_no, reason, raw)` for the file about to be staged: the lines that cannot
+    be read as they are (compliance/sources/text.py)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE damaged_lines (line_no BIGINT, reason VARCHAR, raw VARCHAR)")
+    if damaged:
+        con.execute("INSERT INTO damaged_lines SELECT unnest($lines), unnest($reasons), unnest($raws)",
+                    {"lines": [d.line_no for d in damaged], "reasons": [d.reason for d in damaged],
+                     "raws": [d.raw for d in damaged]})
+
+
+def quarantine_damaged_records(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Mark every staged record a damaged line belongs to as rejected, with the line's reason and
+    its escaped text as `raw`: the rest of the file loads. A record runs from its line to the next
+    record's. A damaged line before every record, the header, refuses the file.
+
+    Only a damaged file pays for this: `raw_records` becomes a table, its records numbered where
+    the stager left that to the loader (a record's line is then its position plus one, for the
+    header)."""
+    if not con.execute("SELECT 1 FROM damaged_lines LIMIT 1").fetchall():
+        return
+    materialise_staged(con)
+    con.execute("""UPDATE raw_records SET line_no = rowid - (SELECT min(rowid) FROM raw_records) + 2
+                   WHERE line_no IS NULL""")
+    before_records = con.execute("""
+        SELECT line_no, reason FROM damaged_lines
+        WHERE line_no < (SELECT coalesce(min(line_no), 9223372036854775807) FROM raw_records)
+        ORDER BY line_no LIMIT 1""").fetchall()
+    if before_records:
+        [(line, reason)] = before_records
+        raise ComplianceError(f"the header cannot be read: {reason}", path=str(path), line=line)
+    queries.execute(con, "sources/staged_damaged_records")
 
 
 def _create_records_view(con: duckdb.DuckDBPyConnection, header: list[str], records: str) -> None:

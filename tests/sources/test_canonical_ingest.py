@@ -1,4 +1,5 @@
 """Canonical landing files: every record loaded, quarantined with a reason, or ignored."""
+import gzip
 import json
 from pathlib import Path
 
@@ -190,3 +191,29 @@ def test_a_file_read_in_parallel_keeps_every_records_line(tmp_path):
         assert all(json.loads(raw)["sequence_no"] == str(line) for line, _, raw in quarantined)
     finally:
         con.close()
+
+
+def test_bad_bytes_cost_their_line_in_jsonl_gzip_and_database_logs(con, tmp_path):
+    record = ('{{"detainer_id":"D{0}","person_id":"P","booking_id":"B","received_at":"2016-03-04T10:00:00-05:00",'
+              '"form_type":"I-247D","attachments":"","action":"held","action_at":null}}\n')
+    body = record.format(1).encode() + record.format(2).encode().replace(b'"P"', b'"P\xff"') + record.format(3).encode()
+    path = tmp_path / "detainers" / "d.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(body))
+    result = ingest(con, path, "canonical", PACK_TZ)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    bad_at = body.index(b"\xff")
+    assert con.execute("SELECT line_no, reason FROM quarantine").fetchall() == [
+        (2, f"not valid utf-8 text: byte 0xFF at offset {bad_at}")]
+
+    log = tmp_path / "postgresql.log"
+    entry = ("2024-03-05 14:22:3{0}.000 EST [41234] ice_user@pars psql: LOG:  "
+             "AUDIT: SESSION,{0},1,READ,SELECT,TABLE,public.arrest,SELECT {0},<not logged>\n")
+    log.write_bytes(entry.format(1).encode() + entry.format(2).encode().replace(b"SELECT 2", b"SELECT '\xc3('")
+                    + entry.format(3).encode())
+    logged = ingest(con, log, "pgaudit-stderr", PACK_TZ, log_line_prefix="%m [%p] %u@%d %a: ")
+    assert (logged.rows_read, logged.rows_loaded, logged.rows_quarantined) == (3, 2, 1)
+    assert con.execute("SELECT statement FROM access_events ORDER BY source_line").fetchall() == [
+        ("SELECT 1",), ("SELECT 3",)]
+    assert con.execute("SELECT line_no, raw FROM quarantine WHERE batch_id = ?", [logged.batch_id]).fetchall() == [
+        (2, entry.format(2).rstrip("\n").replace("SELECT 2", "SELECT '\\xc3('"))]

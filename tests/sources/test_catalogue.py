@@ -135,6 +135,10 @@ def _staging_name_kept(con, paths):
     assert json.loads(value_of(con, "detainers", "extra", "detainer_id", "D1")) == {"state_": "PA", "raw_": "x"}
 
 
+def _bad_bytes_kept_escaped(con, paths):
+    assert con.execute("SELECT raw FROM quarantine").fetchall() == [("D3,Jos\\xe9,B3,,,,,,,",)]
+
+
 def _rewrite_complete_file_loads(con, paths):
     assert con.execute("SELECT count(*) FROM batches").fetchall() == [(0,)]
     result = ingest(con, paths[-1], CANONICAL, PACK_TZ)  # the writer has finished: the whole file loads
@@ -160,9 +164,17 @@ CASES = [
                "format expects ',' between columns"),
     Case("bom", [("detainers/d.csv", b"\xef\xbb\xbf" + lines(detainer("D1")).encode())],
          loaded=[("D1", 2)], check=_bom_header_read),
-    Case("non_utf8_bytes", [("detainers/d.csv", LATIN1)],
-         error="{path}, line 4: not valid utf-8 text: byte 0xE9 at offset "
-               f"{LATIN1.index(b'Jos') + 3}; convert the file to UTF-8 (or name its encoding in a mapping)"),
+    Case("non_utf8_bytes", [("detainers/d.csv", LATIN1)], loaded=[("D1", 2), ("D2", 3)],
+         quarantined=[(4, None, f"not valid utf-8 text: byte 0xE9 at offset {LATIN1.index(b'Jos') + 3}")],
+         check=_bad_bytes_kept_escaped),
+    Case("non_utf8_bytes_in_header", [("detainers/d.csv", b"detainer_id,p\xe9rson_id\n" + detainer("D1").encode())],
+         error="{path}, line 1: the header cannot be read: not valid utf-8 text: byte 0xE9 at offset 13"),
+    Case("not_text", [("detainers/d.csv", bytes(range(256)) * 64)],
+         error="{path}: not a text file: 64 NUL and 8192 undecodable bytes in its first 16384 characters as "
+               "utf-8 (a binary file, or another encoding such as UTF-16?); nothing was loaded"),
+    Case("utf16_text", [("detainers/d.csv", lines(detainer("D1")).encode("utf-16"))],
+         error="{path}: not a text file: 183 NUL and 2 undecodable bytes in its first 368 characters as utf-8 (a "
+               "binary file, or another encoding such as UTF-16?); nothing was loaded"),
     Case("truncated_last_line", [("detainers/d.csv", lines(detainer("D1")) + "D2,PD2,BD2,2016-03-0")],
          loaded=[("D1", 2)],
          quarantined=[(3, "form_type", "MISSING COLUMNS: Expected Number of Columns: 10 Found: 4")]),
