@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import hashlib
 import itertools
+import re
 import tempfile
 import zlib
 from dataclasses import dataclass
@@ -280,9 +281,8 @@ class LineShape(NamedTuple):
     mixed_endings: bool  # some lines end with CRLF, others with a line feed alone
 
 
-def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> LineShape:
-    """How a UTF-8 file's lines end, read in chunks: enough to tell whether every record of a CSV
-    file is one line, and whether its line endings are all of one kind."""
+def _line_ends(path: Path, chunk_bytes: int) -> tuple[int, int, int, bool]:
+    """(line feeds, lone carriage returns, CRLF ends, whether the last line lacks a line feed)."""
     line_feeds = lone_returns = crlf_ends = 0
     last = b""
     with path.open("rb") as handle:
@@ -293,5 +293,35 @@ def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> LineShape:
                 crlf_ends += joined.count(b"\r\n")
                 lone_returns += joined.count(b"\r") - joined.count(b"\r\n") - (1 if last.endswith(b"\r") else 0)
             last = chunk
-    unterminated = bool(last) and not last.endswith(b"\n")
+    return line_feeds, lone_returns, crlf_ends, bool(last) and not last.endswith(b"\n")
+
+
+def line_shape(path: Path, chunk_bytes: int = 1 << 22) -> LineShape:
+    """How a UTF-8 file's lines end, read in chunks: enough to tell whether every record of a CSV
+    file is one line, and whether its line endings are all of one kind."""
+    line_feeds, lone_returns, crlf_ends, unterminated = _line_ends(path, chunk_bytes)
     return LineShape(line_feeds + unterminated, lone_returns, crlf_ends not in (0, line_feeds))
+
+
+def copy_with_one_line_ending(path: Path, copy: Path) -> list[DamagedLine]:
+    """Copy a UTF-8 file with every line ending as most of its lines do (CRLF or a line feed
+    alone); the lines that ended otherwise are returned as damaged."""
+    line_feeds, _, crlf_ends, _ = _line_ends(path, 1 << 22)
+    crlf = 2 * crlf_ends > line_feeds
+    odd = re.compile(rb"(?<!\r)\n" if crlf else rb"\r\n")
+    ending = b"\r\n" if crlf else b"\n"
+    reason = ("line ends with a line feed alone where the file's lines end with CRLF" if crlf else
+              "line ends with CRLF where the file's lines end with a line feed alone") + " (mixed line endings)"
+    damaged = []
+    line_no = 1
+    with path.open("rb") as source, copy.open("wb") as sink:
+        for block, _ in _line_blocks(_chunks(source)):
+            counted, line = 0, line_no
+            for match in odd.finditer(block):
+                line += block.count(b"\n", counted, match.start())
+                counted = match.start()
+                begin = block.rfind(b"\n", 0, match.start()) + 1
+                damaged.append(DamagedLine(line, reason, escaped_text(block[begin:match.start()], "utf-8")))
+            sink.write(odd.sub(ending, block))
+            line_no += block.count(b"\n")
+    return damaged

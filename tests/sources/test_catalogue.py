@@ -147,6 +147,10 @@ def _rewrite_complete_file_loads(con, paths):
 
 long_note = "y" * (10 * 1024 * 1024)
 LATIN1 = lines(detainer("D1"), "D2,PD2,BD2,2016-03-04,I-247D,,declined,,,").encode() + b"D3,Jos\xe9,B3,,,,,,,\n"
+# Files of one line ending but one: DuckDB's reader fails on the first, and on the second skips a
+# record in one of its two modes.
+ONE_CRLF = lines(*(detainer(did, extra="Roe") + end for did, end in (("D1", ""), ("D2", "\r"), ("D3", ""))))
+ONE_CRLF_AFTER_QUOTE = lines(*(detainer(did, extra='"Roe"') + end for did, end in (("D1", ""), ("D2", "\r"), ("D3", ""))))
 CASES = [
     Case("empty_file", [("detainers/d.csv", "")], error="{path}, line 1: empty file: no header row"),
     Case("header_only", [("detainers/d.csv", DETAINER_HEADER + "\n")]),
@@ -239,8 +243,13 @@ CASES = [
          error="{path}: cannot decompress: Compressed file ended before the end-of-stream marker was reached"),
     Case("mixed_line_endings", [("detainers/d.csv", DETAINER_HEADER + "\n" + "D1,P1,B1,2016-03-04,I-247D,,held,,,"
                                  "Judge Roe\r\nD2,P2,B2,2016-03-04,I-247D,,held,,,Judge Roe\r\n")],
-         error="{path}: the CSV reader cannot parse this file, most often because it mixes line endings "
-               "(CRLF and LF); write it with one kind of line ending"),
+         loaded=[("D1", 2), ("D2", 3)]),
+    Case("mixed_line_endings_one_line", [("detainers/d.csv", ONE_CRLF)], loaded=[("D1", 2), ("D3", 4)],
+         quarantined=[(3, None, "line ends with CRLF where the file's lines end with a line feed alone "
+                                "(mixed line endings)")]),
+    Case("mixed_line_endings_after_quote", [("detainers/d.csv", ONE_CRLF_AFTER_QUOTE)], loaded=[("D1", 2), ("D3", 4)],
+         quarantined=[(3, None, "line ends with CRLF where the file's lines end with a line feed alone "
+                                "(mixed line endings)")]),
     Case("duplicate_header_names", [("detainers/d.csv", lines(detainer("D1", extra=",one,two,three"),
                                                               header=DETAINER_HEADER + ",note,note,"))],
          loaded=[("D1", 2)], check=_duplicate_header_kept),
