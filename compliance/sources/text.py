@@ -3,7 +3,7 @@
 DuckDB's readers only see valid UTF-8. A line holding bytes that are not valid text reaches them
 with those bytes escaped and is reported as a `DamagedLine`, so the loader quarantines the record
 it belongs to and loads the rest of the file (docs/data-quality.md, "Bad input"). A file is refused
-only when it is not text at all.
+only when it is not text at all, or when it is compressed and expands beyond its cap.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import contextlib
 import gzip
 import hashlib
 import itertools
+import math
+import os
 import re
 import tempfile
 import zlib
@@ -29,6 +31,11 @@ CHUNK_BYTES = 1 << 20
 # (a binary file, or UTF-16 read as UTF-8). Text keeps an odd NUL or bad byte well below that.
 FIRST_BLOCK_BYTES = 1 << 16
 NOT_TEXT_SHARE = 0.10
+# A compressed file may expand to COMPLIANCE_MAX_EXPANSION times its size, and always to one line
+# of the largest size the readers accept (compliance/sources/staging.py, MAX_LINE_SIZE).
+MAX_EXPANSION_VARIABLE = "COMPLIANCE_MAX_EXPANSION"
+DEFAULT_MAX_EXPANSION = 100
+MIN_EXPANDED_BYTES = 64 * 1024 * 1024
 ESCAPE_ERRORS = "compliance-escape"
 
 
@@ -246,12 +253,41 @@ def digest_and_check(path: Path, encoding: str = "utf-8") -> Checked:
         return Checked(digest.result(), as_is)
 
 
+def max_expanded_bytes(compressed_bytes: int) -> int:
+    """How far a compressed file of `compressed_bytes` may expand (COMPLIANCE_MAX_EXPANSION)."""
+    value = os.environ.get(MAX_EXPANSION_VARIABLE, "").strip()
+    try:
+        ratio = float(value) if value else DEFAULT_MAX_EXPANSION
+    except ValueError:
+        ratio = math.nan
+    if not (math.isfinite(ratio) and ratio > 0):
+        raise ComplianceError(f"{MAX_EXPANSION_VARIABLE} must be a positive number, not {value!r}")
+    return max(MIN_EXPANDED_BYTES, int(ratio * compressed_bytes))
+
+
+def _capped(chunks: Iterable[bytes], path: Path) -> Iterator[bytes]:
+    """The decompressed chunks, refused as soon as they outgrow `max_expanded_bytes`: nothing
+    beyond the cap is ever written."""
+    size = path.stat().st_size
+    limit = max_expanded_bytes(size)
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise ComplianceError(
+                f"decompresses to more than {limit} bytes, over {limit // max(size, 1)} times its {size} "
+                f"bytes ({MAX_EXPANSION_VARIABLE}, default {DEFAULT_MAX_EXPANSION}): refused as a "
+                "possible decompression bomb; raise the limit if the file is genuine", path=str(path))
+        yield chunk
+
+
 @contextlib.contextmanager
 def readable_copy(path: Path, encoding: str = "utf-8", as_is: bool = False) -> Iterator[ReadableText]:
     """The file as plain UTF-8 text for DuckDB's readers, and its damaged lines.
 
     A file `digest_and_check` found `as_is` is yielded as it is. Otherwise a gzip-compressed file
-    (recognised by its magic bytes, whatever its name), another encoding, or a file with bytes that are not valid text is decoded into a private temporary copy
+    (recognised by its magic bytes, whatever its name, and capped by `max_expanded_bytes`), another
+    encoding, or a file with bytes that are not valid text is decoded into a private temporary copy
     named `logical_name(path)`, removed on exit; a damaged line is written with its bad bytes escaped,
     so it keeps its place and the lines after it keep their numbers.
     """
@@ -264,7 +300,7 @@ def readable_copy(path: Path, encoding: str = "utf-8", as_is: bool = False) -> I
         compressed = _is_gzip(path)
         damaged: list[DamagedLine] = []
         with (gzip.open if compressed else open)(path, "rb") as source, plain.open("wb") as sink:
-            chunks = _chunks(source)
+            chunks = _capped(_chunks(source), path) if compressed else _chunks(source)
             try:
                 if _splits_on_line_feeds(codec):
                     damaged = _copy_repaired(chunks, codec, path, sink)

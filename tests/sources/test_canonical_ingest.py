@@ -217,3 +217,28 @@ def test_bad_bytes_cost_their_line_in_jsonl_gzip_and_database_logs(con, tmp_path
         ("SELECT 1",), ("SELECT 3",)]
     assert con.execute("SELECT line_no, raw FROM quarantine WHERE batch_id = ?", [logged.batch_id]).fetchall() == [
         (2, entry.format(2).rstrip("\n").replace("SELECT 2", "SELECT '\\xc3('"))]
+
+
+GOOD_ROW = "D{0},P{0},B{0},2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n"
+
+
+def test_decompression_stops_at_the_cap(tmp_path, monkeypatch):
+    """Nothing beyond COMPLIANCE_MAX_EXPANSION times the file's size (at least 64 MiB) is decompressed."""
+    from compliance.sources import text
+
+    path = tmp_path / "detainers" / "d.csv.gz"
+    path.parent.mkdir(parents=True)
+    member = gzip.compress((DETAINER_HEADER + "\n" + GOOD_ROW.format(1) * 200_000).encode(), 9)
+    path.write_bytes(member * 8)  # 88 MB of text from 257 kB
+    read = []
+    chunks = text._chunks
+    monkeypatch.setattr(text, "_chunks", lambda source: (read.append(len(c)) or c for c in chunks(source)))
+    monkeypatch.setenv("COMPLIANCE_MAX_EXPANSION", "1")
+    with pytest.raises(ComplianceError, match="decompresses to more than 67108864 bytes"):
+        with text.readable_copy(path):
+            pass
+    assert 64 << 20 < sum(read) <= (64 << 20) + text.CHUNK_BYTES
+    monkeypatch.setenv("COMPLIANCE_MAX_EXPANSION", "none")
+    with pytest.raises(ComplianceError, match="COMPLIANCE_MAX_EXPANSION must be a positive number, not 'none'"):
+        with text.readable_copy(path):
+            pass

@@ -147,6 +147,9 @@ def _rewrite_complete_file_loads(con, paths):
 
 long_note = "y" * (10 * 1024 * 1024)
 LATIN1 = lines(detainer("D1"), "D2,PD2,BD2,2016-03-04,I-247D,,declined,,,").encode() + b"D3,Jos\xe9,B3,,,,,,,\n"
+# 300 gzip members of one 800 kB JSON line each: 721 kB that expand to 240 MB.
+BOMB = gzip.compress(json.dumps({"detainer_id": "D1", "person_id": "P1"}).encode() * 20_000 + b"\n", 9) * 300
+BOMB_CAP = max(64 * 1024 * 1024, 100 * len(BOMB))
 # Files of one line ending but one: DuckDB's reader fails on the first, and on the second skips a
 # record in one of its two modes.
 ONE_CRLF = lines(*(detainer(did, extra="Roe") + end for did, end in (("D1", ""), ("D2", "\r"), ("D3", ""))))
@@ -239,6 +242,10 @@ CASES = [
     Case("gzip_input", [("detainers/a.csv.gz", gzip.compress(lines(detainer("D1")).encode())),
                         ("detainers/b.csv", gzip.compress(lines(detainer("D2")).encode()))],
          loaded=[("D1", 2), ("D2", 2)], check=_gzip_read),
+    Case("gzip_bomb", [("detainers/d.jsonl.gz", BOMB)],
+         error=f"{{path}}: decompresses to more than {BOMB_CAP} bytes, over {BOMB_CAP // len(BOMB)} times its "
+               f"{len(BOMB)} bytes (COMPLIANCE_MAX_EXPANSION, default 100): refused as a possible decompression "
+               "bomb; raise the limit if the file is genuine"),
     Case("corrupt_gzip", [("detainers/d.csv.gz", gzip.compress(lines(detainer("D1")).encode())[:40])],
          error="{path}: cannot decompress: Compressed file ended before the end-of-stream marker was reached"),
     Case("mixed_line_endings", [("detainers/d.csv", DETAINER_HEADER + "\n" + "D1,P1,B1,2016-03-04,I-247D,,held,,,"
