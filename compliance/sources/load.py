@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 import duckdb
 
@@ -30,19 +31,56 @@ LOCAL_TIME_PATTERN = r"\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)
 
 @dataclass
 class BatchResult:
-    batch_id: str
-    table: str
+    batch_id: str | None  # None: refused
+    table: str | None  # None: refused before its table was known
     path: str
-    status: str  # loaded, replaced or unchanged
+    status: str  # loaded, replaced, unchanged or refused
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_ignored: int = 0
     ignored_reasons: dict = field(default_factory=dict)
     late_months: list = field(default_factory=list)  # reported months it bears on (pipeline)
+    reason: str | None = None  # why it was refused: one line naming file, line and field
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def load_each(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], fmt: SourceFormat, options: StageOptions,
+              source_tz: str, progress: Callable | None = None) -> list[BatchResult]:
+    """Load files one by one, each as its own batch: every file ends loaded, replaced, unchanged or
+    refused, and a refused file (its reason kept in the result) never stops the others.
+
+    A file is refused when loading it raises a ComplianceError or it cannot be read (OSError); it
+    left nothing behind, since `load_file` rolls its batch back. Only a warehouse that stopped
+    working (DuckDB invalidates a database after a fatal error, such as a full disk) ends the run.
+    """
+    paths = list(paths)
+    results = []
+    for index, path in enumerate(paths, 1):
+        try:
+            result = load_file(con, path, fmt, options, source_tz)
+        except (ComplianceError, OSError) as exc:
+            error = exc if isinstance(exc, ComplianceError) else ComplianceError(
+                f"cannot read the file: {exc.strerror or exc}", path=str(path))
+            try:
+                con.execute("SELECT 1").fetchall()
+            except duckdb.Error:
+                raise error from None
+            result = BatchResult(None, _table_or_none(fmt, Path(path)), str(Path(path).resolve()), "refused",
+                                 reason=str(error))
+        results.append(result)
+        if progress:
+            progress(index, len(paths), result)
+    return results
+
+
+def _table_or_none(fmt: SourceFormat, path: Path) -> str | None:
+    try:
+        return fmt.table_for(path)
+    except ComplianceError:
+        return None
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, options: StageOptions,
@@ -73,7 +111,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
         return BatchResult(batch_id, table, resolved, "unchanged")
     if before.st_size == 0:
-        raise ComplianceError("empty file: no header row", path=str(path), line=1)
+        raise ComplianceError("empty file (0 bytes; still being transferred?): nothing was loaded, "
+                              "ingest it again once it is complete", path=str(path), line=1)
 
     previous = [r[0] for r in con.execute(
         "SELECT batch_id FROM batches WHERE path = ? AND table_name = ?", [resolved, table]).fetchall()]

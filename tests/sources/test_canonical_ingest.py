@@ -74,7 +74,7 @@ def test_missing_required_column_is_one_clear_error(con, tmp_path):
 
 def test_empty_file_is_one_clear_error(con, tmp_path):
     path = write(tmp_path / "detainers" / "d.csv", "")
-    with pytest.raises(ComplianceError, match="line 1: empty file: no header row"):
+    with pytest.raises(ComplianceError, match=r"line 1: empty file \(0 bytes; still being transferred\?\)"):
         ingest(con, path, "canonical", PACK_TZ)
 
 
@@ -193,6 +193,40 @@ def test_a_file_read_in_parallel_keeps_every_records_line(tmp_path):
         con.close()
 
 
+GOOD_ROW = "D{0},P{0},B{0},2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n"
+
+
+def test_a_refused_file_does_not_stop_the_others(con, tmp_path):
+    """Every file ends loaded, unchanged or refused with its reason; a refused one leaves nothing."""
+    folder = tmp_path / "detainers"
+    write(folder / "a.csv", "")  # still being transferred
+    (folder / "b.csv").write_bytes((DETAINER_HEADER + "\n" + GOOD_ROW.format(1)).encode()
+                                   + b"D2,P\xe92,B2,2016-03-04T10:00:00-05:00,I-247D,,held,,,\n")
+    write(folder / "c.csv", "detainer_id,person_id\nD3,P3\n")
+    (folder / "d.csv").write_bytes(bytes(range(256)) * 8)
+    write(folder / "e.csv", DETAINER_HEADER + "\n" + GOOD_ROW.format(5))
+    results = ingest_landing(con, tmp_path)
+    assert [(Path(r.path).name, r.status, r.rows_loaded, r.rows_quarantined) for r in results] == [
+        ("a.csv", "refused", 0, 0), ("b.csv", "loaded", 1, 1), ("c.csv", "refused", 0, 0),
+        ("d.csv", "refused", 0, 0), ("e.csv", "loaded", 1, 0)]
+    reasons = {Path(r.path).name: r.reason for r in results if r.status == "refused"}
+    assert reasons == {
+        "a.csv": f"{folder / 'a.csv'}, line 1: empty file (0 bytes; still being transferred?): nothing was "
+                 "loaded, ingest it again once it is complete",
+        "c.csv": f"{folder / 'c.csv'}, line 1, field booking_id: required column missing",
+        "d.csv": f"{folder / 'd.csv'}: not a text file: 8 NUL and 1024 undecodable bytes in its first 2048 "
+                 "characters as utf-8 (a binary file, or another encoding such as UTF-16?); nothing was loaded"}
+    assert all(r.table == "detainers" and r.batch_id is None for r in results if r.status == "refused")
+    assert con.execute("SELECT detainer_id FROM detainers ORDER BY 1").fetchall() == [("D1",), ("D5",)]
+    assert con.execute("SELECT line_no, raw FROM quarantine").fetchall() == [
+        (3, "D2,P\\xe92,B2,2016-03-04T10:00:00-05:00,I-247D,,held,,,")]
+    assert con.execute("SELECT count(*) FROM batches").fetchall() == [(2,)]
+    # The transfer completes: the next ingest loads it and leaves the others as they were.
+    write(folder / "a.csv", DETAINER_HEADER + "\n" + GOOD_ROW.format(6))
+    assert [r.status for r in ingest_landing(con, tmp_path)] == [
+        "loaded", "unchanged", "refused", "refused", "unchanged"]
+
+
 def test_bad_bytes_cost_their_line_in_jsonl_gzip_and_database_logs(con, tmp_path):
     record = ('{{"detainer_id":"D{0}","person_id":"P","booking_id":"B","received_at":"2016-03-04T10:00:00-05:00",'
               '"form_type":"I-247D","attachments":"","action":"held","action_at":null}}\n')
@@ -217,9 +251,6 @@ def test_bad_bytes_cost_their_line_in_jsonl_gzip_and_database_logs(con, tmp_path
         ("SELECT 1",), ("SELECT 3",)]
     assert con.execute("SELECT line_no, raw FROM quarantine WHERE batch_id = ?", [logged.batch_id]).fetchall() == [
         (2, entry.format(2).rstrip("\n").replace("SELECT 2", "SELECT '\\xc3('"))]
-
-
-GOOD_ROW = "D{0},P{0},B{0},2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n"
 
 
 def test_decompression_stops_at_the_cap(tmp_path, monkeypatch):

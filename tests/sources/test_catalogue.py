@@ -155,7 +155,9 @@ BOMB_CAP = max(64 * 1024 * 1024, 100 * len(BOMB))
 ONE_CRLF = lines(*(detainer(did, extra="Roe") + end for did, end in (("D1", ""), ("D2", "\r"), ("D3", ""))))
 ONE_CRLF_AFTER_QUOTE = lines(*(detainer(did, extra='"Roe"') + end for did, end in (("D1", ""), ("D2", "\r"), ("D3", ""))))
 CASES = [
-    Case("empty_file", [("detainers/d.csv", "")], error="{path}, line 1: empty file: no header row"),
+    Case("empty_file", [("detainers/d.csv", "")],
+         error="{path}, line 1: empty file (0 bytes; still being transferred?): nothing was loaded, ingest it "
+               "again once it is complete"),
     Case("header_only", [("detainers/d.csv", DETAINER_HEADER + "\n")]),
     Case("missing_column", [("detainers/d.csv", "detainer_id,person_id,booking_id,received_at,form_type,"
                                                 "attachments,action\nD1,P1,B1,2016-03-04,I-247D,,held\n")],
