@@ -133,6 +133,16 @@ def _splits_on_line_feeds(codec: codecs.CodecInfo) -> bool:
         return False
 
 
+def _first_undecodable(line: bytes, encoding: str) -> int:
+    """Where `line` stops decoding on its own: 0 when it decodes, and only the state a stateful
+    encoding carried over from the lines before failed."""
+    try:
+        line.decode(encoding)
+        return 0
+    except UnicodeDecodeError as exc:
+        return exc.start
+
+
 def _decode_lines(block: bytes, is_last: bool, decoder: codecs.IncrementalDecoder, codec: codecs.CodecInfo,
                   first_line: int, offset: int, damaged: list[DamagedLine]) -> str:
     """A block decoded line by line, its damaged lines escaped and added to `damaged`."""
@@ -145,24 +155,19 @@ def _decode_lines(block: bytes, is_last: bool, decoder: codecs.IncrementalDecode
             out.append(decoder.decode(line, is_last and index == len(lines) - 1))
         except UnicodeDecodeError:
             decoder.reset()
-            try:
-                line.decode(codec.name)
-                at = len(line)  # only incomplete at the end of the file
-            except UnicodeDecodeError as exc:
-                at = exc.start
+            at = _first_undecodable(line, codec.name)
             text = escaped_text(line, codec.name)
             out.append(text)
-            byte = f"byte 0x{line[at]:02X}" if at < len(line) else "an incomplete character"
             damaged.append(DamagedLine(
                 first_line + index,
-                f"not valid {codec.name} text: {byte} at offset {offset + start + at}",
+                f"not valid {codec.name} text: byte 0x{line[at]:02X} at offset {offset + start + at}",
                 text.removesuffix("\n").removesuffix("\r")))
         start += len(line)
     return "".join(out)
 
 
 def _copy_repaired(chunks: Iterable[bytes], codec: codecs.CodecInfo, path: Path,
-                   sink: BinaryIO | None) -> list[DamagedLine]:
+                   sink: BinaryIO) -> list[DamagedLine]:
     """Decode `chunks` block by block (C speed); a block that does not decode is decoded line by
     line. Write UTF-8 to `sink`; return the damaged lines."""
     chunks = iter(chunks)
@@ -177,8 +182,7 @@ def _copy_repaired(chunks: Iterable[bytes], codec: codecs.CodecInfo, path: Path,
         except UnicodeDecodeError:
             decoder.reset()
             text = _decode_lines(block, is_last, decoder, codec, line_no, offset, damaged)
-        if sink is not None:
-            sink.write(text.encode("utf-8"))
+        sink.write(text.encode("utf-8"))
         line_no += block.count(b"\n")
         offset += len(block)
     return damaged
