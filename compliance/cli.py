@@ -33,10 +33,13 @@ def _progress(index: int, total: int, result) -> None:
     name = Path(result.path).name
     if result.status == "unchanged":
         detail = "unchanged, skipped"
+    elif result.status == "refused":
+        detail = "REFUSED (reason below)"
     else:
         detail = (f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined, "
                   f"{result.rows_ignored} ignored")
-    print(visible(f"[{index}/{total}] {result.table}/{name}: {detail}"), file=sys.stderr)
+    print(visible(f"[{index}/{total}] {f'{result.table}/' if result.table else ''}{name}: {detail}"),
+          file=sys.stderr)
 
 
 def _months(args) -> list[str]:
@@ -94,13 +97,18 @@ def cmd_ingest(args) -> int:
                                          log_line_prefix=args.log_line_prefix)
     totals = {k: sum(r[k] for r in results) for k in ("rows_read", "rows_loaded", "rows_quarantined",
                                                         "rows_ignored")}
+    refused = [r["reason"] for r in results if r["status"] == "refused"]
     print(f"{len(results)} files: {totals['rows_read']} rows read, {totals['rows_loaded']} loaded, "
-          f"{totals['rows_quarantined']} quarantined, {totals['rows_ignored']} ignored")
+          f"{totals['rows_quarantined']} quarantined, {totals['rows_ignored']} ignored"
+          + (f"; {len(refused)} refused" if refused else ""))
     late_months = sorted({month for r in results for month in r["late_months"]})
     if late_months:
         print(visible(f"late files: rows for months already reported ({', '.join(late_months)}); "
                       "re-run them with `compliance run --month YYYY-MM`"), file=sys.stderr)
-    return 0
+    for reason in refused:
+        print(visible(f"compliance: refused: {reason}"), file=sys.stderr)
+    # Every other file was loaded: 1, not the 2 of an error that stopped the command.
+    return 1 if refused else 0
 
 
 def cmd_pull(args) -> int:
@@ -432,7 +440,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from compliance.sources.formats import format_usages
 
-    p = sub.add_parser("ingest", help="load landing folders or files into the warehouse")
+    p = sub.add_parser("ingest", help="load landing folders or files into the warehouse",
+                       description="Load landing folders or files, each file as one batch. A file that "
+                                   "cannot be loaded is refused with its reason and the others are "
+                                   "loaded; the exit status is then 1 (2: an error before any file).")
     p.add_argument("--format", default="canonical", type=_ingest_format,
                    help="input format (default canonical); " + "; ".join(
                        f"{name}: {description}" for name, description in format_usages())

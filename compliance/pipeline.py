@@ -15,7 +15,7 @@ from compliance.months import parse_month
 from compliance.policy.pack import load_pack
 from compliance.quality import late
 from compliance.sources.canonical import ingest_landing as _ingest_landing
-from compliance.sources.formats import format_named, ingest
+from compliance.sources.formats import format_named, ingest_each
 
 
 def _log(con, run_id: str, step: str, month: str | None, started: dt.datetime, status: str,
@@ -31,41 +31,47 @@ def _now() -> dt.datetime:
 def _mark_late(con, results: list, tz: str) -> None:
     """Fill each new batch's `late_months`: reported months its rows bear on (quality/late.py)."""
     for result in results:
-        if result.status != "unchanged":
+        if result.status in ("loaded", "replaced"):
             result.late_months = sorted({row["month"] for row in late.mark_late(con, [result.batch_id], tz)})
+
+
+def _log_ingest(con, started: dt.datetime, results: list, detail: dict) -> None:
+    """The ingest's run_log entry: status `refused` when some file was refused, each named with its
+    reason in `detail.refused` (docs/operations.md)."""
+    refused = [{"path": r.path, "reason": r.reason} for r in results if r.status == "refused"]
+    _log(con, uuid.uuid4().hex, "ingest", None, started, "refused" if refused else "success",
+         {**detail, "files": len(results), "changed": sum(r.status in ("loaded", "replaced") for r in results),
+          "refused": refused})
 
 
 def ingest_landing(home: Path, landing: Path, policy_path: Path | None = None,
                    source_tz: str | None = None, progress=None) -> list[dict]:
-    """Load a canonical landing folder; one dict per file (see BatchResult)."""
+    """Load a canonical landing folder; one dict per file (see BatchResult): a file that cannot be
+    loaded is `refused` with its reason, and the others are loaded all the same."""
     pack = load_pack(policy_path)
     started = _now()
     with warehouse.connect(Path(home)) as con:
         results = _ingest_landing(con, Path(landing), source_tz or pack.timezone, progress=progress)
         _mark_late(con, results, pack.timezone)
-        _log(con, uuid.uuid4().hex, "ingest", None, started, "success",
-             {"landing": str(landing), "files": len(results),
-              "changed": sum(r.status != "unchanged" for r in results)})
+        _log_ingest(con, started, results, {"landing": str(landing)})
     return [r.as_dict() for r in results]
 
 
 def ingest_files(home: Path, paths: list[Path], policy_path: Path | None = None,
                  source_tz: str | None = None, progress=None, format: str = "canonical",
                  source_name: str | None = None, log_line_prefix: str | None = None) -> list[dict]:
-    """Load single files of one format (compliance/sources/formats.py). Canonical files are named
-    by their folder's table; database audit logs load into access_events as source `source_name`
-    (default: the format's name); `mapping:NAME` reads real exports with mappings/NAME.yaml."""
+    """Load single files of one format (compliance/sources/formats.py), refused one by one like a
+    landing's. Canonical files are named by their folder's table; database audit logs load into
+    access_events as source `source_name` (default: the format's name); `mapping:NAME` reads real
+    exports with mappings/NAME.yaml."""
     pack = load_pack(policy_path)
     source_format = format_named(format)
-    results = []
+    started = _now()
     with warehouse.connect(Path(home)) as con:
-        for index, path in enumerate(paths, 1):
-            result = ingest(con, Path(path), source_format, source_tz or pack.timezone, source_name,
-                            log_line_prefix)
-            results.append(result)
-            if progress:
-                progress(index, len(paths), result)
+        results = ingest_each(con, [Path(p) for p in paths], source_format, source_tz or pack.timezone,
+                              source_name, log_line_prefix, progress)
         _mark_late(con, results, pack.timezone)
+        _log_ingest(con, started, results, {"format": format})
     return [r.as_dict() for r in results]
 
 

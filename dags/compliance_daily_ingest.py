@@ -7,7 +7,10 @@ check that every source is fresh.
 * **ingest_landing** calls `compliance.pipeline.ingest_landing(home, landing, policy)`. Re-ingesting
   an unchanged file changes nothing, so a retry or a re-run is safe.
   Files with rows for a month that was already reported are loaded too, and raise a `LATE`
-  alert naming the months to re-run.
+  alert naming the months to re-run. A file that cannot be loaded (a 0-byte file still being
+  transferred, one that is not text, a missing required column, ...) is refused with its reason
+  and raises a `REFUSED` alert; every other file is loaded and the run goes on. A refused file has
+  no batch, so the next run tries it again.
 * **pull_live_audit** calls `compliance.pipeline.pull_live(home, dsn, table, source_name, ...)` when
   the Airflow connection `compliance_pars_audit` exists (a Postgres connection to the database that
   holds the application audit table; its extra may name `table`, `source_name` and libpq options
@@ -75,16 +78,24 @@ def compliance_daily_ingest():
 
         from compliance import pipeline
 
-        batches = pipeline.ingest_landing(home, where.landing, where.policy)
-        summary = {"home": str(home), "landing": str(where.landing), "batches": len(batches)}
+        files = pipeline.ingest_landing(home, where.landing, where.policy)
+        batches = [f for f in files if f["status"] != "refused"]
+        refused = [{"path": f["path"], "reason": f["reason"]} for f in files if f["status"] == "refused"]
+        summary = {"home": str(home), "landing": str(where.landing), "batches": len(batches), "refused": refused}
         for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_ignored"):
-            summary[key] = sum(int(b.get(key) or 0) for b in batches if isinstance(b, dict))
+            summary[key] = sum(int(b.get(key) or 0) for b in batches)
         summary["late_months"] = sorted({m for b in batches for m in b.get("late_months", [])})
         print("COMPLIANCE_RESULT " + json.dumps(summary, sort_keys=True))
         if summary["late_months"]:
             ComplianceAlertNotifier(home=home, kind="LATE", message=(
                 "files arrived for months already reported; re-run: " + ", ".join(summary["late_months"])))(
                 get_current_context())
+        if summary["refused"]:
+            # An alert, not a failed task: the other files are loaded, and the pull and the freshness
+            # check still run.
+            ComplianceAlertNotifier(home=home, kind="REFUSED", message=(
+                f"{len(summary['refused'])} files refused, the others loaded: "
+                + "; ".join(f["reason"] for f in summary["refused"])))(get_current_context())
         return summary
 
     @task(pool=WAREHOUSE_POOL)

@@ -5,7 +5,8 @@ in `default_args`, so a task that has used up its retries writes, for example::
 
     2026-03-01T11:04:05Z FAILED dag=compliance_monthly_report task=run_report run=scheduled__2026-02-01T11:00:00+00:00 try=3 error=ComplianceError: ...
 
-The freshness check calls it with an explicit message (kind STALE) instead of failing the run.
+The freshness check (kind STALE) and the daily ingest (kinds LATE and REFUSED) call it with an
+explicit message instead of failing the run.
 E-mail delivery comes later; it will be another notifier beside this one, not a change to it.
 
 This module is imported by the DAG files at parse time: keep it to the standard library and
@@ -77,7 +78,8 @@ class ComplianceAlertNotifier(BaseNotifier):
 
     :param home: the warehouse home; default: resolved at alert time like the tasks resolve it
         (Airflow Variable `compliance_home`, else `COMPLIANCE_HOME`, else the checkout default).
-    :param kind: the alert's first word after the time stamp (FAILED, STALE, INCOMPLETE, ...).
+    :param kind: the alert's first word after the time stamp (FAILED, STALE, LATE, REFUSED,
+        INCOMPLETE, ...).
     :param message: fixed text instead of the callback context's exception.
     """
 

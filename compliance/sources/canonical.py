@@ -12,7 +12,7 @@ import duckdb
 from compliance.contract import LANDING_TABLES
 from compliance.errors import ComplianceError
 from compliance.sources.adapter import SourceFormat, StageOptions
-from compliance.sources.load import BatchResult, load_file
+from compliance.sources.load import BatchResult, load_each
 from compliance.sources.staging import stage_delimited, stage_jsonl
 from compliance.sources.text import logical_name
 
@@ -66,12 +66,7 @@ CANONICAL = SourceFormat(
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, source_tz: str = "America/New_York",
                    progress=None) -> list[BatchResult]:
-    """Load every file of a canonical landing folder (accounts first, so later checks can use them)."""
-    results = []
-    files = landing_files(Path(landing))
-    for index, (_, path) in enumerate(files, 1):
-        result = load_file(con, path, CANONICAL, StageOptions(CANONICAL.name), source_tz)
-        results.append(result)
-        if progress:
-            progress(index, len(files), result)
-    return results
+    """Load every file of a canonical landing folder (accounts first, so later checks can use them);
+    a file that cannot be loaded is refused and the others go on (`load_each`)."""
+    files = [path for _, path in landing_files(Path(landing))]
+    return load_each(con, files, CANONICAL, StageOptions(CANONICAL.name), source_tz, progress)

@@ -14,7 +14,7 @@ from compliance.errors import ComplianceError
 from compliance.sources import mariadb_audit, pgaudit, sqlserver_audit
 from compliance.sources.adapter import SourceFormat, StageOptions
 from compliance.sources.canonical import CANONICAL
-from compliance.sources.load import BatchResult, load_file
+from compliance.sources.load import BatchResult, load_each, load_file
 from compliance.sources.mapping import load_mapping, mapping_format
 
 FORMATS = {f.name: f for f in (
@@ -44,10 +44,9 @@ def format_usages() -> list[tuple[str, str]]:
     return [(f.name, f.description) for f in FORMATS.values()] + [MAPPING_USAGE]
 
 
-def ingest(con: duckdb.DuckDBPyConnection, path: Path, fmt_or_name: SourceFormat | str, source_tz: str,
-           source_name: str | None = None, log_line_prefix: str | None = None) -> BatchResult:
-    """Load one file as one batch. `source_name` (default: the format's name) is the source of its
-    events and batch, and the `source` that account_map matches."""
+def _chosen(fmt_or_name: SourceFormat | str, source_name: str | None,
+            log_line_prefix: str | None) -> tuple[SourceFormat, StageOptions]:
+    """The format and the options it stages with, once the options are known to apply to it."""
     fmt = format_named(fmt_or_name) if isinstance(fmt_or_name, str) else fmt_or_name
     if source_name and fmt.source_name_refusal:
         raise ComplianceError(fmt.source_name_refusal, field="source_name")
@@ -55,4 +54,23 @@ def ingest(con: duckdb.DuckDBPyConnection, path: Path, fmt_or_name: SourceFormat
         prefixed = " and ".join(f.name for f in FORMATS.values() if f.takes_log_line_prefix)
         raise ComplianceError(f"--log-line-prefix applies to {prefixed} only, not {fmt.name}",
                               field="log_line_prefix")
-    return load_file(con, Path(path), fmt, StageOptions(source_name or fmt.name, log_line_prefix), source_tz)
+    return fmt, StageOptions(source_name or fmt.name, log_line_prefix)
+
+
+def ingest(con: duckdb.DuckDBPyConnection, path: Path, fmt_or_name: SourceFormat | str, source_tz: str,
+           source_name: str | None = None, log_line_prefix: str | None = None) -> BatchResult:
+    """Load one file as one batch (a file that cannot be loaded is an error). `source_name`
+    (default: the format's name) is the source of its events and batch, and the `source` that
+    account_map matches."""
+    fmt, options = _chosen(fmt_or_name, source_name, log_line_prefix)
+    return load_file(con, Path(path), fmt, options, source_tz)
+
+
+def ingest_each(con: duckdb.DuckDBPyConnection, paths: list[Path], fmt_or_name: SourceFormat | str,
+                source_tz: str, source_name: str | None = None, log_line_prefix: str | None = None,
+                progress=None) -> list[BatchResult]:
+    """Load files of one format, each as its own batch; a file that cannot be loaded is refused
+    (status `refused`, with its reason) and the others go on. Options that do not apply to the
+    format are an error before any file is read."""
+    fmt, options = _chosen(fmt_or_name, source_name, log_line_prefix)
+    return load_each(con, [Path(p) for p in paths], fmt, options, source_tz, progress)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 import duckdb
 
@@ -19,7 +20,7 @@ from compliance.contract import ID_COLUMN, LANDING_TABLES, PROVENANCE_COLUMNS, V
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
 from compliance.sources.adapter import SourceFormat, StageOptions
-from compliance.sources.staging import clear_staged
+from compliance.sources.staging import clear_staged, quarantine_damaged_records, record_damaged_lines
 from compliance.sources.statements import stage_statements
 from compliance.sources.text import digest_and_check, logical_name, readable_copy
 from compliance.warehouse import abandon
@@ -31,19 +32,56 @@ LOCAL_TIME_PATTERN = r"\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)
 
 @dataclass
 class BatchResult:
-    batch_id: str
-    table: str
+    batch_id: str | None  # None: refused
+    table: str | None  # None: refused before its table was known
     path: str
-    status: str  # loaded, replaced or unchanged
+    status: str  # loaded, replaced, unchanged or refused
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_ignored: int = 0
     ignored_reasons: dict = field(default_factory=dict)
     late_months: list = field(default_factory=list)  # reported months it bears on (pipeline)
+    reason: str | None = None  # why it was refused: one line naming file, line and field
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def load_each(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], fmt: SourceFormat, options: StageOptions,
+              source_tz: str, progress: Callable | None = None) -> list[BatchResult]:
+    """Load files one by one, each as its own batch: every file ends loaded, replaced, unchanged or
+    refused, and a refused file (its reason kept in the result) never stops the others.
+
+    A file is refused when loading it raises a ComplianceError or it cannot be read (OSError); it
+    left nothing behind, since `load_file` rolls its batch back. Only a warehouse that stopped
+    working (DuckDB invalidates a database after a fatal error, such as a full disk) ends the run.
+    """
+    paths = list(paths)
+    results = []
+    for index, path in enumerate(paths, 1):
+        try:
+            result = load_file(con, path, fmt, options, source_tz)
+        except (ComplianceError, OSError) as exc:
+            error = exc if isinstance(exc, ComplianceError) else ComplianceError(
+                f"cannot read the file: {exc.strerror or exc}", path=str(path))
+            try:
+                con.execute("SELECT 1").fetchall()
+            except duckdb.Error:
+                raise error from None
+            result = BatchResult(None, _table_or_none(fmt, Path(path)), str(Path(path).resolve()), "refused",
+                                 reason=str(error))
+        results.append(result)
+        if progress:
+            progress(index, len(paths), result)
+    return results
+
+
+def _table_or_none(fmt: SourceFormat, path: Path) -> str | None:
+    try:
+        return fmt.table_for(path)
+    except ComplianceError:
+        return None
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, options: StageOptions,
@@ -51,8 +89,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     """Load one file of format `fmt` as one batch: idempotent, and a changed file replaces its batch.
 
     The stager always gets plain UTF-8: a UTF-8 file is checked as its digest is made
-    (`digest_and_check`), a gzip-compressed file or another encoding is decoded into a temporary
-    copy first (`readable_copy`). Timestamps without an offset are read in the format's
+    (`digest_and_check`), a gzip-compressed file, another encoding or a file with bytes that are
+    not valid text is decoded into a temporary copy first (`readable_copy`); the records of its
+    damaged lines are quarantined. Timestamps without an offset are read in the format's
     own zone, else in `source_tz`. A file that changes while it is read (still being written)
     loads nothing and is an error; ingest it again once it is complete.
     """
@@ -65,12 +104,14 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
     table = fmt.table_for(path)
     resolved = str(path.resolve())
     before = path.stat()
-    sha = digest_and_check(path, fmt.encoding)
+    checked = digest_and_check(path, fmt.encoding)
+    sha = checked.sha256
     batch_id = hashlib.sha256(f"{table}\0{options.source}\0{sha}".encode()).hexdigest()[:16]
     if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchall():
         return BatchResult(batch_id, table, resolved, "unchanged")
     if before.st_size == 0:
-        raise ComplianceError("empty file: no header row", path=str(path), line=1)
+        raise ComplianceError("empty file (0 bytes; still being transferred?): nothing was loaded, "
+                              "ingest it again once it is complete", path=str(path), line=1)
 
     previous = [r[0] for r in con.execute(
         "SELECT batch_id FROM batches WHERE path = ? AND table_name = ?", [resolved, table]).fetchall()]
@@ -86,12 +127,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
             for bookkeeping in ("quarantine", "late_batches", "batches"):
                 con.execute(f"DELETE FROM {bookkeeping} WHERE batch_id = ?", [old])
         # The stager may leave `raw_records` as a view over the file: it is read until the load ends.
-        with readable_copy(path, fmt.encoding) as plain:
+        with readable_copy(path, fmt.encoding, checked.as_is) as text:
             clear_staged(con)
+            record_damaged_lines(con, text.damaged)
             try:
-                header = fmt.stage(con, plain, options)
+                header = fmt.stage(con, text.path, options)
             except ComplianceError as exc:
-                if exc.path == str(plain):  # name the file as given, not its decompressed copy
+                if exc.path == str(text.path):  # name the file as given, not its decompressed copy
                     exc.path = str(path)
                 raise
             # Analysed here, once, for every format: a log's records take their action from it, and
@@ -100,6 +142,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
                 stage_statements(con, fmt.statements_from, fmt.dialect)
             if fmt.records_query:
                 queries.execute(con, fmt.records_query, {"source": options.source})
+            quarantine_damaged_records(con, path)
             read, loaded, quarantined, reasons = _load_staged(con, table, types, header, batch_id, path)
             clear_staged(con)
         ignored = sum(reasons.values())

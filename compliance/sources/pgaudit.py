@@ -49,14 +49,17 @@ AUTH_FAILURE_PATTERN = (r'authentication failed for user|no pg_hba\.conf entry|p
 SEVERITY = r"(DEBUG[1-5]?|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT)"
 _STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
 _ZONE = r"(?: [A-Za-z0-9+\-]+)?"
+# A client as PostgreSQL names it: an IPv4 or IPv6 address (its colons are no separator), `[local]`
+# for a Unix socket, or a host name (log_hostname), which holds no colon.
+_HOST = r"(?:[0-9A-Fa-f:.]+|\[local\]|[^ :()]*)"
 # log_line_prefix escapes -> (field, pattern). Texts that may hold spaces (application name,
 # backend type, command tag) are matched lazily: the severity after the prefix ends them.
 PREFIX_ESCAPES = {
     "a": ("application_name", r".*?"),
     "u": ("user_name", r".*?"),
     "d": ("database_name", r".*?"),
-    "r": ("connection_from", r"[^ ]*?"),
-    "h": ("remote_host", r"[^ ]*?"),
+    "r": ("connection_from", _HOST + r"(?:\(\d*\))?"),
+    "h": ("remote_host", _HOST),
     "b": ("backend_type", r".*?"),
     "p": ("process_id", r"\d*"),
     "P": ("leader_pid", r"\d*"),
@@ -72,6 +75,11 @@ PREFIX_ESCAPES = {
     "x": ("transaction_id", r"\d*"),
     "Q": ("query_id", r"-?\d*"),
 }
+# PostgreSQL writes role and database names unescaped, and either may hold an '@'. Role names
+# often do (directory and cloud log-ons: alice@city.gov), database names seldom: where an '@' sits
+# next to %d in the prefix, the database name is read as holding none, so `%u@%d` splits at the
+# last '@' and `%d@%u` at the first (docs/log-formats.md).
+DATABASE_BESIDE_AT = r"[^@]*?"
 ENTRY_FIELDS = ("log_time", "user_name", "database_name", "process_id", "connection_from", "remote_host",
                 "session_id", "session_line_num", "command_tag", "sql_state_code", "application_name",
                 "error_severity", "message")
@@ -104,6 +112,8 @@ def prefix_patterns(log_line_prefix: str) -> tuple[str, str, list[str]]:
                 raise ComplianceError(f"log_line_prefix escape %{letter} is not supported",
                                       field="log_line_prefix")
             field, pattern = PREFIX_ESCAPES[letter]
+            if letter == "d" and (text[:match.start()].endswith("@") or text[match.end():].startswith("@")):
+                pattern = DATABASE_BESIDE_AT
             pad = r" *" if padding else ""
             if field in names:  # a repeated escape matches again without a second group
                 out.append(f"{pad}(?:{pattern}){pad}")

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from pathlib import Path
 
 import duckdb
 
+from compliance import queries
 from compliance.errors import ComplianceError
 from compliance.queries import ident, literal
-from compliance.sources.text import line_shape
+from compliance.sources.text import DamagedLine, copy_with_one_line_ending, line_shape
 
 # The 10 MB fields of real exports must load (DuckDB's default max_line_size is 2 MB).
 MAX_LINE_SIZE = 64 * 1024 * 1024
@@ -147,22 +149,28 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
     Otherwise the records are placed at their lines once, in the table `placed_records`.
     """
     header = _csv_header(path, delimiter, quote)
+    shape = line_shape(path)
+    # With mixed line endings DuckDB's reader may fail, or skip different records in its two modes
+    # (keeping rejects, ignoring errors): its reading is kept only when both modes agree.
+    probed = _records_read(con, _reader(path, header, delimiter, quote, False)) if shape.mixed_endings else None
+    if shape.mixed_endings and probed is None:
+        return _stage_with_one_line_ending(con, path, delimiter, quote)
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
         [(read,)] = con.execute(f"SELECT count(*) FROM {_reader(path, header, delimiter, quote, True)}").fetchall()
     except duckdb.InvalidInputException as exc:
         if "invalid state" not in str(exc):
             raise
-        raise ComplianceError(
-            "the CSV reader cannot parse this file, most often because it mixes line endings "
-            "(CRLF and LF); write it with one kind of line ending", path=str(path)) from None
+        raise ComplianceError("the CSV reader cannot parse this file (lone carriage returns as line "
+                              "ends?)", path=str(path)) from None
+    if shape.mixed_endings and probed != read:
+        return _stage_with_one_line_ending(con, path, delimiter, quote)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE raw_rejects AS
         SELECT line AS slot, any_value(csv_line) AS raw,
                arg_min(coalesce(column_name, ''), column_idx) AS field,
                arg_min(error_type, column_idx) AS reason, arg_min(error_message, column_idx) AS message
         FROM reject_errors GROUP BY line""")
-    shape = line_shape(path)
     [(rejected,)] = con.execute("SELECT count(*) FROM raw_rejects").fetchall()
     # The reader's accepted records, `k` their order in the file.
     accepted = f"(SELECT row_number() OVER () AS k, * FROM {_reader(path, header, delimiter, quote, False)})"
@@ -181,6 +189,80 @@ def stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str =
     else:
         _stage_placed_records(con, header, accepted, read, delimiter, quote, path)
     return header
+
+
+def _records_read(con: duckdb.DuckDBPyConnection, reader: str) -> int | None:
+    """The records `reader` accepts, or None where it cannot parse the file. Its "invalid state"
+    aborts the transaction it runs in, so it runs on a cursor of its own."""
+    probe = con.cursor()
+    try:
+        [(read,)] = probe.execute(f"SELECT count(*) FROM {reader}").fetchall()
+        return read
+    except duckdb.InvalidInputException as exc:
+        if "invalid state" not in str(exc):
+            raise
+        return None
+    finally:
+        probe.close()
+
+
+def _stage_with_one_line_ending(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str,
+                                quote: str) -> list[str]:
+    """Stage a file whose mixed line endings the reader cannot read from a copy in which every line
+    ends as most of them do. The records of the lines that ended otherwise are quarantined
+    (`damaged_lines`); the header's and a blank line's endings are only rewritten, since they hold
+    no record."""
+    with tempfile.TemporaryDirectory(prefix="compliance-endings-") as folder:
+        copy = Path(folder) / path.name
+        damaged = [line for line in copy_with_one_line_ending(path, copy) if line.line_no > 1 and line.raw]
+        try:
+            header = stage_delimited(con, copy, delimiter, quote)
+        except ComplianceError as exc:
+            if exc.path == str(copy):
+                exc.path = str(path)
+            raise
+        # The copy is removed on return: its records are kept in a table.
+        materialise_staged(con)
+    add_damaged_lines(con, damaged)
+    return header
+
+
+def record_damaged_lines(con: duckdb.DuckDBPyConnection, damaged: list[DamagedLine]) -> None:
+    """Start `damaged_lines(line_no, reason, raw)` for the file about to be staged: the lines that
+    cannot be read as they are (compliance/sources/text.py), to which a stager adds its own."""
+    con.execute("CREATE OR REPLACE TEMP TABLE damaged_lines (line_no BIGINT, reason VARCHAR, raw VARCHAR)")
+    add_damaged_lines(con, damaged)
+
+
+def add_damaged_lines(con: duckdb.DuckDBPyConnection, damaged: list[DamagedLine]) -> None:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS damaged_lines (line_no BIGINT, reason VARCHAR, raw VARCHAR)")
+    if damaged:
+        con.execute("INSERT INTO damaged_lines SELECT unnest($lines), unnest($reasons), unnest($raws)",
+                    {"lines": [d.line_no for d in damaged], "reasons": [d.reason for d in damaged],
+                     "raws": [d.raw for d in damaged]})
+
+
+def quarantine_damaged_records(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Mark every staged record a damaged line belongs to as rejected, with the line's reason and
+    its escaped text as `raw`: the rest of the file loads. A record runs from its line to the next
+    record's. A damaged line before every record, the header, refuses the file.
+
+    Only a damaged file pays for this: `raw_records` becomes a table, its records numbered where
+    the stager left that to the loader (a record's line is then its position plus one, for the
+    header)."""
+    if not con.execute("SELECT 1 FROM damaged_lines LIMIT 1").fetchall():
+        return
+    materialise_staged(con)
+    con.execute("""UPDATE raw_records SET line_no = rowid - (SELECT min(rowid) FROM raw_records) + 2
+                   WHERE line_no IS NULL""")
+    before_records = con.execute("""
+        SELECT line_no, reason FROM damaged_lines
+        WHERE line_no < (SELECT coalesce(min(line_no), 9223372036854775807) FROM raw_records)
+        ORDER BY line_no LIMIT 1""").fetchall()
+    if before_records:
+        [(line, reason)] = before_records
+        raise ComplianceError(f"the header cannot be read: {reason}", path=str(path), line=line)
+    queries.execute(con, "sources/staged_damaged_records")
 
 
 def _create_records_view(con: duckdb.DuckDBPyConnection, header: list[str], records: str) -> None:

@@ -1,5 +1,6 @@
 """The daily ingest DAG, run for real (`airflow dags test`): a source silent past its window raises
-a STALE alert and a file for an already reported month a LATE one, through the notifier."""
+a STALE alert, a file for an already reported month a LATE one and a file that cannot be loaded a
+REFUSED one, through the notifier; a refused file stops neither the other files nor the run."""
 from __future__ import annotations
 
 import shutil
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.slow
 MONTH = "2016-02"
 
 
-def test_stale_and_late_sources_alert_through_the_notifier(tmp_path, airflow_home):
+def test_stale_late_and_refused_files_alert_through_the_notifier(tmp_path, airflow_home):
     landing = tmp_path / "landing"
     generate(landing, MONTH, MONTH, 1)
     # Arrests and charges stop arriving; the detainers were loaded and the month reported before.
@@ -26,17 +27,27 @@ def test_stale_and_late_sources_alert_through_the_notifier(tmp_path, airflow_hom
     pipeline.ingest_files(home, sorted((landing / "detainers").iterdir()))
     with warehouse.connect(home) as con:
         late.record_report(con, MONTH)
+    # The first file of the landing is still being transferred: 0 bytes so far.
+    partial = landing / "accounts" / "0-partial.csv"
+    partial.write_bytes(b"")
+    others = [p for p in landing.glob("*/*") if p.suffix in (".csv", ".jsonl") and p != partial]
 
     proc = run_daily_dag(airflow_home, home, landing)
     assert run_succeeded(proc), explain(proc)
     [summary] = dag_results(proc)
     assert summary["late_months"] == [MONTH]
+    reason = (f"{partial}, line 1: empty file (0 bytes; still being transferred?): nothing was loaded, "
+              "ingest it again once it is complete")
+    assert summary["refused"] == [{"path": str(partial.resolve()), "reason": reason}]
+    assert summary["batches"] == len(others)
 
     alerts = (home / "alerts.log").read_text().splitlines()
-    assert [line.split()[1] for line in alerts] == ["LATE", "STALE"]
+    assert [line.split()[1] for line in alerts] == ["LATE", "REFUSED", "STALE"]
     assert alerts[0].endswith(f"files arrived for months already reported; re-run: {MONTH}")
-    assert alerts[1].endswith("stale sources: arrests: no file received yet (window 36 h); "
+    assert " dag=compliance_daily_ingest task=ingest_landing " in alerts[1]
+    assert alerts[1].endswith(f"1 files refused, the others loaded: {reason}")
+    assert alerts[2].endswith("stale sources: arrests: no file received yet (window 36 h); "
                               "charges: no file received yet (window 72 h)")
-    assert " dag=compliance_daily_ingest task=check_freshness " in alerts[1]
+    assert " dag=compliance_daily_ingest task=check_freshness " in alerts[2]
     with warehouse.connect(home, read_only=True) as con:
         assert batch_discrepancies(con) == []

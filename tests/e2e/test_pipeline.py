@@ -1,6 +1,8 @@
 """The pipeline as a user runs it: CLI commands, re-runs, bad input."""
 import csv
 import io
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,29 +69,57 @@ def test_cli_flags_output_matches_contract(landing, tmp_path, compliance_cli):
     assert len(jsonl.stdout.splitlines()) == len(rows)
 
 
-def _one_line_error(proc: subprocess.CompletedProcess) -> str:
-    assert proc.returncode == 2, proc.stderr
+def _refused(proc: subprocess.CompletedProcess) -> list[str]:
+    """The reasons `compliance ingest` printed for the files it refused (exit status 1)."""
+    assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+    return [line.removeprefix("compliance: refused: ") for line in proc.stderr.splitlines()
+            if line.startswith("compliance: refused: ")]
 
 
-def test_missing_required_column_is_a_one_line_error(tmp_path, compliance_cli):
+def test_missing_required_column_refuses_the_file_in_one_line(tmp_path, compliance_cli):
     path = tmp_path / "landing" / "detainers" / "d.csv"
     path.parent.mkdir(parents=True)
     path.write_text("detainer_id,person_id,booking_id,received_at,form_type,attachments,action\n"
                     "D1,P1,B1,2016-02-03T10:00:00-05:00,I-247D,,declined\n")
-    line = _one_line_error(compliance_cli(tmp_path / "home", "ingest", str(tmp_path / "landing")))
-    assert line == f"compliance: error: {path}, line 1, field action_at: required column missing"
+    done = compliance_cli(tmp_path / "home", "ingest", str(tmp_path / "landing"))
+    assert _refused(done) == [f"{path}, line 1, field action_at: required column missing"]
+    assert done.stdout == "1 files: 0 rows read, 0 loaded, 0 quarantined, 0 ignored; 1 refused\n"
 
 
-def test_empty_file_is_a_one_line_error(tmp_path, compliance_cli):
+def test_empty_file_is_refused_in_one_line(tmp_path, compliance_cli):
     path = tmp_path / "landing" / "access_events" / "a.jsonl"
     path.parent.mkdir(parents=True)
     path.write_text("")
-    line = _one_line_error(compliance_cli(tmp_path / "home", "ingest", str(path)))
-    assert line == f"compliance: error: {path}, line 1: empty file: no header row"
+    assert _refused(compliance_cli(tmp_path / "home", "ingest", str(path))) == [
+        f"{path}, line 1: empty file (0 bytes; still being transferred?): nothing was loaded, ingest it "
+        "again once it is complete"]
+
+
+def test_refused_files_leave_the_rest_of_the_landing_loaded(landing, tmp_path, compliance_cli):
+    """A refused file is named, journalled and counted in the exit status; every other file loads."""
+    mixed = tmp_path / "landing"
+    shutil.copytree(landing, mixed)
+    first = mixed / "accounts" / "0-partial.csv"  # sorts first: everything after it must still load
+    first.write_bytes(b"")
+    binary = mixed / "detainers" / "zz.csv"
+    binary.write_bytes(bytes(range(256)) * 16)
+    home = tmp_path / "home"
+    done = compliance_cli(home, "ingest", str(mixed))
+    assert [reason.split(":")[0].split(",")[0] for reason in _refused(done)] == [str(first), str(binary)]
+    assert done.stdout.rstrip().endswith("; 2 refused")
+    clean = tmp_path / "clean-home"
+    assert compliance_cli(clean, "ingest", str(landing)).returncode == 0
+    # Every table as a clean landing leaves it; the batches differ only in their paths and times.
+    batch_counts = ("SELECT table_name, sha256, rows_read, rows_loaded, rows_quarantined, rows_ignored "
+                    "FROM batches ORDER BY ALL")
+    with warehouse.connect(home, read_only=True) as con, warehouse.connect(clean, read_only=True) as reference:
+        assert warehouse.table_checksums(con, exclude=("run_log", "batches")) == warehouse.table_checksums(
+            reference, exclude=("run_log", "batches"))
+        assert con.execute(batch_counts).fetchall() == reference.execute(batch_counts).fetchall()
+        [(status, detail)] = con.execute("SELECT status, detail FROM run_log WHERE step = 'ingest'").fetchall()
+    assert status == "refused"
+    assert [r["path"] for r in json.loads(detail)["refused"]] == [str(first), str(binary)]
 
 
 def test_unparseable_timestamp_is_quarantined_with_line_and_field(tmp_path, compliance_cli):

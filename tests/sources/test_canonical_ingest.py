@@ -1,4 +1,5 @@
 """Canonical landing files: every record loaded, quarantined with a reason, or ignored."""
+import gzip
 import json
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_missing_required_column_is_one_clear_error(con, tmp_path):
 
 def test_empty_file_is_one_clear_error(con, tmp_path):
     path = write(tmp_path / "detainers" / "d.csv", "")
-    with pytest.raises(ComplianceError, match="line 1: empty file: no header row"):
+    with pytest.raises(ComplianceError, match=r"line 1: empty file \(0 bytes; still being transferred\?\)"):
         ingest(con, path, "canonical", PACK_TZ)
 
 
@@ -191,3 +192,85 @@ def test_a_file_read_in_parallel_keeps_every_records_line(tmp_path):
         assert all(json.loads(raw)["sequence_no"] == str(line) for line, _, raw in quarantined)
     finally:
         con.close()
+
+
+GOOD_ROW = "D{0},P{0},B{0},2016-03-04T10:00:00-05:00,I-247D,,declined,,,\n"
+
+
+def test_a_refused_file_does_not_stop_the_others(con, tmp_path):
+    """Every file ends loaded, unchanged or refused with its reason; a refused one leaves nothing."""
+    folder = tmp_path / "detainers"
+    write(folder / "a.csv", "")  # still being transferred
+    (folder / "b.csv").write_bytes((DETAINER_HEADER + "\n" + GOOD_ROW.format(1)).encode()
+                                   + b"D2,P\xe92,B2,2016-03-04T10:00:00-05:00,I-247D,,held,,,\n")
+    write(folder / "c.csv", "detainer_id,person_id\nD3,P3\n")
+    (folder / "d.csv").write_bytes(bytes(range(256)) * 8)
+    write(folder / "e.csv", DETAINER_HEADER + "\n" + GOOD_ROW.format(5))
+    results = ingest_landing(con, tmp_path)
+    assert [(Path(r.path).name, r.status, r.rows_loaded, r.rows_quarantined) for r in results] == [
+        ("a.csv", "refused", 0, 0), ("b.csv", "loaded", 1, 1), ("c.csv", "refused", 0, 0),
+        ("d.csv", "refused", 0, 0), ("e.csv", "loaded", 1, 0)]
+    reasons = {Path(r.path).name: r.reason for r in results if r.status == "refused"}
+    assert reasons == {
+        "a.csv": f"{folder / 'a.csv'}, line 1: empty file (0 bytes; still being transferred?): nothing was "
+                 "loaded, ingest it again once it is complete",
+        "c.csv": f"{folder / 'c.csv'}, line 1, field booking_id: required column missing",
+        "d.csv": f"{folder / 'd.csv'}: not a text file: 8 NUL and 1024 undecodable bytes in its first 2048 "
+                 "characters as utf-8 (a binary file, or another encoding such as UTF-16?); nothing was loaded"}
+    assert all(r.table == "detainers" and r.batch_id is None for r in results if r.status == "refused")
+    assert con.execute("SELECT detainer_id FROM detainers ORDER BY 1").fetchall() == [("D1",), ("D5",)]
+    assert con.execute("SELECT line_no, raw FROM quarantine").fetchall() == [
+        (3, "D2,P\\xe92,B2,2016-03-04T10:00:00-05:00,I-247D,,held,,,")]
+    assert con.execute("SELECT count(*) FROM batches").fetchall() == [(2,)]
+    # The transfer completes: the next ingest loads it and leaves the others as they were.
+    write(folder / "a.csv", DETAINER_HEADER + "\n" + GOOD_ROW.format(6))
+    assert [r.status for r in ingest_landing(con, tmp_path)] == [
+        "loaded", "unchanged", "refused", "refused", "unchanged"]
+
+
+def test_bad_bytes_cost_their_line_in_jsonl_gzip_and_database_logs(con, tmp_path):
+    record = ('{{"detainer_id":"D{0}","person_id":"P","booking_id":"B","received_at":"2016-03-04T10:00:00-05:00",'
+              '"form_type":"I-247D","attachments":"","action":"held","action_at":null}}\n')
+    body = record.format(1).encode() + record.format(2).encode().replace(b'"P"', b'"P\xff"') + record.format(3).encode()
+    path = tmp_path / "detainers" / "d.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(body))
+    result = ingest(con, path, "canonical", PACK_TZ)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    bad_at = body.index(b"\xff")
+    assert con.execute("SELECT line_no, reason FROM quarantine").fetchall() == [
+        (2, f"not valid utf-8 text: byte 0xFF at offset {bad_at}")]
+
+    log = tmp_path / "postgresql.log"
+    entry = ("2024-03-05 14:22:3{0}.000 EST [41234] ice_user@pars psql: LOG:  "
+             "AUDIT: SESSION,{0},1,READ,SELECT,TABLE,public.arrest,SELECT {0},<not logged>\n")
+    log.write_bytes(entry.format(1).encode() + entry.format(2).encode().replace(b"SELECT 2", b"SELECT '\xc3('")
+                    + entry.format(3).encode())
+    logged = ingest(con, log, "pgaudit-stderr", PACK_TZ, log_line_prefix="%m [%p] %u@%d %a: ")
+    assert (logged.rows_read, logged.rows_loaded, logged.rows_quarantined) == (3, 2, 1)
+    assert con.execute("SELECT statement FROM access_events ORDER BY source_line").fetchall() == [
+        ("SELECT 1",), ("SELECT 3",)]
+    assert con.execute("SELECT line_no, raw FROM quarantine WHERE batch_id = ?", [logged.batch_id]).fetchall() == [
+        (2, entry.format(2).rstrip("\n").replace("SELECT 2", "SELECT '\\xc3('"))]
+
+
+def test_decompression_stops_at_the_cap(tmp_path, monkeypatch):
+    """Nothing beyond COMPLIANCE_MAX_EXPANSION times the file's size (at least 64 MiB) is decompressed."""
+    from compliance.sources import text
+
+    path = tmp_path / "detainers" / "d.csv.gz"
+    path.parent.mkdir(parents=True)
+    member = gzip.compress((DETAINER_HEADER + "\n" + GOOD_ROW.format(1) * 200_000).encode(), 9)
+    path.write_bytes(member * 8)  # 88 MB of text from 257 kB
+    read = []
+    chunks = text._chunks
+    monkeypatch.setattr(text, "_chunks", lambda source: (read.append(len(c)) or c for c in chunks(source)))
+    monkeypatch.setenv("COMPLIANCE_MAX_EXPANSION", "1")
+    with pytest.raises(ComplianceError, match="decompresses to more than 67108864 bytes"):
+        with text.readable_copy(path):
+            pass
+    assert 64 << 20 < sum(read) <= (64 << 20) + text.CHUNK_BYTES
+    monkeypatch.setenv("COMPLIANCE_MAX_EXPANSION", "none")
+    with pytest.raises(ComplianceError, match="COMPLIANCE_MAX_EXPANSION must be a positive number, not 'none'"):
+        with text.readable_copy(path):
+            pass

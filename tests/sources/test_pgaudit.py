@@ -261,3 +261,66 @@ def test_cli_refuses_options_that_do_not_apply(compliance_cli, tmp_path):
                           str(FIXTURES / "pgaudit_stderr_rds.log"))
     assert done.returncode == 2
     assert "field log_line_prefix: --log-line-prefix applies to pgaudit-stderr only" in done.stderr
+
+
+def stderr_entry(identity: str, message: str, host: str = "10.1.2.3(52344)") -> str:
+    """One entry as a server with log_line_prefix '%t:%r:%u@%d:[%p]:' (AWS RDS) writes it."""
+    return f"2024-03-05 19:24:00 UTC:{host}:{identity}:[41234]:LOG:  {message}"
+
+
+@pytest.mark.parametrize(("role", "database"), [
+    ("PPD-D01-0417@evil", "pars"),  # an '@' inside the role is no separator
+    ("@x", "pars"),
+    ("alice@city.gov@ad", "pars"),
+    ("[unknown]", "[unknown]"),
+])
+def test_stderr_role_names_with_an_at_sign_are_kept_whole(con, tmp_path, role, database):
+    path = write(tmp_path / "postgresql.log", stderr_entry(
+        f"{role}@{database}", audit(9, "MISC", "SET", "", "SET pgaudit.log = 'none'")) + "\n")
+    result = ingest(con, path, "pgaudit-stderr", "UTC", log_line_prefix="%t:%r:%u@%d:[%p]:")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert con.execute("SELECT account_id, extra ->> 'database_name' FROM access_events").fetchall() == [
+        (role, database)]
+
+
+def test_stderr_database_first_splits_at_the_first_at_sign(con, tmp_path):
+    path = write(tmp_path / "postgresql.log",
+                 "2024-03-05 19:24:00 UTC [41234] pars@PPD-D01-0417@evil LOG:  "
+                 + audit(9, "MISC", "SET", "", "SET pgaudit.log = 'none'") + "\n")
+    ingest(con, path, "pgaudit-stderr", "UTC", log_line_prefix="%t [%p] %d@%u ")
+    assert con.execute("SELECT account_id, extra ->> 'database_name' FROM access_events").fetchall() == [
+        ("PPD-D01-0417@evil", "pars")]
+
+
+@pytest.mark.parametrize(("prefix", "host", "client_addr"), [
+    ("%t:%r:%u@%d:[%p]:", "2001:db8::1(52344)", "2001:db8::1"),
+    ("%t:%r:%u@%d:[%p]:", "::1(52344)", "::1"),
+    ("%t:%r:%u@%d:[%p]:", "[local]", "[local]"),
+    ("%t:%r:%u@%d:[%p]:", "db-client.city.gov(52344)", "db-client.city.gov"),
+    ("%t:%h:%u@%d:[%p]:", "2001:db8::1", "2001:db8::1"),
+    ("%t:%h:%u@%d:[%p]:", "fe80::beef", "fe80::beef"),
+    ("%t:%h:%u@%d:[%p]:", "10.1.2.3", "10.1.2.3"),
+])
+def test_stderr_ipv6_hosts_keep_every_group(con, tmp_path, prefix, host, client_addr):
+    path = write(tmp_path / "postgresql.log", stderr_entry(
+        "ice_user@pars", audit(7, "READ", "SELECT", "public.arrest", "SELECT 1"), host=host) + "\n")
+    ingest(con, path, "pgaudit-stderr", "UTC", log_line_prefix=prefix)
+    assert con.execute("SELECT account_id, client_addr FROM access_events").fetchall() == [("ice_user", client_addr)]
+
+
+def test_stderr_role_at_x_switching_auditing_off_is_flagged(con, tmp_path):
+    """The role '@x' is attributed, not quarantined, so its SET pgaudit.log raises audit_tamper."""
+    from compliance.policy.pack import load_pack
+    from compliance.rules.catalog import load_rules
+    from compliance.rules.engine import run_rule
+    from compliance.rules.views import install_views
+
+    path = write(tmp_path / "postgresql.log", stderr_entry(
+        "@x@pars", audit(9, "MISC", "SET", "", "SET pgaudit.log='none'")) + "\n")
+    result = ingest(con, path, "pgaudit-stderr", "UTC", log_line_prefix="%t:%r:%u@%d:[%p]:")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    pack = load_pack()
+    install_views(con, pack)
+    [rule] = [r for r in load_rules() if r.rule_id == "audit_tamper"]
+    flags = run_rule(con, rule, "2024-03", pack.timezone)
+    assert [(row[0], row[2]) for row in flags] == [("access_event", "@x")]
