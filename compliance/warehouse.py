@@ -122,6 +122,15 @@ def failure_cause(exc: duckdb.Error) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def is_storage_failure(exc: duckdb.Error) -> bool:
+    """The warehouse's own storage failed (a full disk fails a write, a commit or a checkpoint),
+    as opposed to the statement or its input: no other input would fare better."""
+    if isinstance(exc, (duckdb.TransactionException, duckdb.FatalException)):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and ("no space left" in text or "could not write" in text)
+
+
 def is_corruption(exc: duckdb.Error) -> bool:
     """DuckDB found a block whose checksum does not match: the file was changed under it."""
     return "corrupt database file" in str(exc).lower()

@@ -7,6 +7,7 @@ values, duplicate ids, statement analysis, quarantine and the batch's counts are
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,7 @@ from compliance.sources.adapter import SourceFormat, StageOptions
 from compliance.sources.staging import clear_staged, quarantine_damaged_records, record_damaged_lines
 from compliance.sources.statements import stage_statements
 from compliance.sources.text import digest_and_check, logical_name, readable_copy
-from compliance.warehouse import abandon
+from compliance.warehouse import abandon, is_storage_failure
 
 # A timestamp written without an offset or zone: read in the source's zone, where a local time
 # can be missing (spring forward) or repeated (fall back).
@@ -54,8 +55,9 @@ def load_each(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], fmt: Source
     refused, and a refused file (its reason kept in the result) never stops the others.
 
     A file is refused when loading it raises a ComplianceError or it cannot be read (OSError); it
-    left nothing behind, since `load_file` rolls its batch back. Only a warehouse that stopped
-    working (DuckDB invalidates a database after a fatal error, such as a full disk) ends the run.
+    left nothing behind, since `load_file` rolls its batch back. A failure no other file would
+    escape ends the run: the warehouse's storage failing (a full disk, which DuckDB answers by
+    invalidating the database) or no room left for a decompressed copy.
     """
     paths = list(paths)
     results = []
@@ -63,6 +65,8 @@ def load_each(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], fmt: Source
         try:
             result = load_file(con, path, fmt, options, source_tz)
         except (ComplianceError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise ComplianceError(exc.strerror, path=str(path)) from None
             error = exc if isinstance(exc, ComplianceError) else ComplianceError(
                 f"cannot read the file: {exc.strerror or exc}", path=str(path))
             try:
@@ -163,6 +167,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat, opt
         con.execute("COMMIT")
     except duckdb.Error as exc:
         abandon(con, "SET TimeZone = 'UTC'")
+        if is_storage_failure(exc):  # the warehouse's fault, not the file's: it stops the ingest
+            raise
         raise ComplianceError(_first_line(exc), path=str(path)) from None
     except BaseException:
         abandon(con, "SET TimeZone = 'UTC'")
