@@ -5,7 +5,10 @@ each stage in its own process with its wall time and peak RSS.
 
 The month (2026-10, America/New_York) is generated here in SQL: 2,000 accounts (1,900 city
 accounts working weekdays 08:00-18:00 from one workstation each, 100 state accounts around the
-clock, so the log never falls silent), 500,000 arrested people, one lookup per event with purpose
+clock, so the log never falls silent), or one per 5,000 events beyond 10 million (a bigger system
+has more users, each as busy: 5,000 lookups a month, about 24 an hour; with the users fixed, a
+30-million-event month would have every account run 70 lookups an hour, which is name fishing
+by the pack's thresholds), 500,000 arrested people, one lookup per event with purpose
 and case, and about 0.4% of events planted to break exactly one rule: no purpose or case
 (missing_purpose), a person with no arrest (non_arrest_subject), 5,000 records at once
 (bulk_access), a city lookup at night (off_hours). Labels come from the planting, never from the
@@ -34,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 MONTH = "2026-10"
-ACCOUNTS, STATE_ACCOUNTS, PEOPLE = 2_000, 100, 500_000
+MIN_ACCOUNTS, EVENTS_PER_ACCOUNT, PEOPLE = 2_000, 5_000, 500_000
 # Columbus Day, 2026-10-12, is a federal holiday: the generated city traffic skips it.
 HOLIDAYS = ("2026-10-12",)
 PLANTED = {1: "missing_purpose", 2: "non_arrest_subject", 3: "bulk_access", 4: "off_hours"}
@@ -44,17 +47,19 @@ RUN_STAGES = ("validate", "evaluate", "report")
 
 def generate(landing: Path, events: int, flood: bool) -> dict[str, int]:
     """Write the month's canonical landing files and its labels; planted counts per category."""
+    accounts = max(MIN_ACCOUNTS, events // EVENTS_PER_ACCOUNT)
+    state_accounts = accounts // 20
     for table in ("accounts", "arrests", "access_events"):
         (landing / table).mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"""
-        COPY (SELECT 'A' || lpad(i::VARCHAR, 4, '0') AS account_id,
-                     CASE WHEN i < {STATE_ACCOUNTS} THEN 'State Police' ELSE 'Philadelphia Police' END AS agency,
-                     CASE WHEN i < {STATE_ACCOUNTS} THEN 'state' ELSE 'city' END AS agency_kind,
+        COPY (SELECT 'A' || lpad(i::VARCHAR, 6, '0') AS account_id,
+                     CASE WHEN i < {state_accounts} THEN 'State Police' ELSE 'Philadelphia Police' END AS agency,
+                     CASE WHEN i < {state_accounts} THEN 'state' ELSE 'city' END AS agency_kind,
                      '2010-01-01' AS access_start, '' AS access_end, 'false' AS can_write,
                      '08:00-18:00' AS work_hours
-              FROM range({ACCOUNTS}) t(i))
+              FROM range({accounts}) t(i))
         TO '{landing / "accounts" / "accounts.csv"}' (HEADER)""")
     con.execute(f"""
         COPY (SELECT 'R' || i AS arrest_id, 'P' || lpad(i::VARCHAR, 7, '0') AS person_id,
@@ -69,27 +74,27 @@ def generate(landing: Path, events: int, flood: bool) -> dict[str, int]:
             FROM (SELECT CAST(range AS DATE) AS d FROM range(DATE '2026-10-01', DATE '2026-11-01', INTERVAL 1 DAY))
             WHERE isodow(d) <= 5 AND d NOT IN ({holidays})),
         raw AS (
-            SELECT i, i % {ACCOUNTS} AS account, i % 1000 AS slot, hash(i) AS h FROM range({events}) t(i)),
+            SELECT i, i % {accounts} AS account, i % 1000 AS slot, hash(i) AS h FROM range({events}) t(i)),
         placed AS (
             SELECT *, CASE WHEN {'true' if flood else 'false'} THEN 'missing_purpose'
                            -- off-hours lookups: a quarter of one city account's, so that no
                            -- night holds enough of them to look like name fishing as well
-                           WHEN slot = 4 AND (account < {STATE_ACCOUNTS} OR (i // {ACCOUNTS}) % 4 <> 0) THEN NULL
+                           WHEN slot = 4 AND (account < {state_accounts} OR (i // {accounts}) % 4 <> 0) THEN NULL
                            ELSE CASE slot {' '.join(f"WHEN {k} THEN '{c}'" for k, c in PLANTED.items())} END
                       END AS planted,
-                   CASE WHEN account < {STATE_ACCOUNTS}
+                   CASE WHEN account < {state_accounts}
                         -- the state accounts' events, spread evenly over the whole month
                         THEN TIMESTAMP '2026-10-01 00:00:00' + to_microseconds(CAST(
-                             ((i // {ACCOUNTS}) * {STATE_ACCOUNTS} + account)
-                             * (31 * 86400e6 * {ACCOUNTS} / {STATE_ACCOUNTS} / {events}) AS BIGINT))
-                        ELSE CAST(business_days[1 + (i // {ACCOUNTS}) % len(business_days)] AS TIMESTAMP)
+                             ((i // {accounts}) * {state_accounts} + account)
+                             * (31 * 86400e6 * {accounts} / {state_accounts} / {events}) AS BIGINT))
+                        ELSE CAST(business_days[1 + (i // {accounts}) % len(business_days)] AS TIMESTAMP)
                              + INTERVAL 8 HOUR + to_seconds(CAST(h % 36000 AS BIGINT)) END AS business_ts
             FROM raw, days)
         SELECT 'E' || i AS event_id,
                CASE WHEN planted = 'off_hours'  -- from 18:00 to 08:00 the next morning
                     THEN date_trunc('day', business_ts) + INTERVAL 18 HOUR + to_seconds(CAST(h % 50400 AS BIGINT))
                     ELSE business_ts END AS local_ts,
-               'A' || lpad(account::VARCHAR, 4, '0') AS account_id,
+               'A' || lpad(account::VARCHAR, 6, '0') AS account_id,
                '10.1.' || (account // 250) || '.' || (account % 250) AS client_addr,
                CASE WHEN h % 3 = 0 THEN 'search' ELSE 'view' END AS action,
                CASE WHEN planted = 'non_arrest_subject' THEN 'X' || i
