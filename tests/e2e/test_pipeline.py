@@ -110,13 +110,17 @@ def test_refused_files_leave_the_rest_of_the_landing_loaded(landing, tmp_path, c
     assert done.stdout.rstrip().endswith("; 2 refused")
     clean = tmp_path / "clean-home"
     assert compliance_cli(clean, "ingest", str(landing)).returncode == 0
-    # Every table as a clean landing leaves it; the batches differ only in their paths and times.
+    # Every table as a clean landing leaves it; the batches differ only in their paths and times,
+    # and the evidence chain's hashes cover those times: it records the same batches.
     batch_counts = ("SELECT table_name, sha256, rows_read, rows_loaded, rows_quarantined, rows_ignored "
                     "FROM batches ORDER BY ALL")
+    chained = "SELECT kind, record_key FROM evidence_chain ORDER BY ALL"
+    differing = ("run_log", "batches", "evidence_chain")
     with warehouse.connect(home, read_only=True) as con, warehouse.connect(clean, read_only=True) as reference:
-        assert warehouse.table_checksums(con, exclude=("run_log", "batches")) == warehouse.table_checksums(
-            reference, exclude=("run_log", "batches"))
+        assert warehouse.table_checksums(con, exclude=differing) == warehouse.table_checksums(
+            reference, exclude=differing)
         assert con.execute(batch_counts).fetchall() == reference.execute(batch_counts).fetchall()
+        assert con.execute(chained).fetchall() == reference.execute(chained).fetchall()
         [(status, detail)] = con.execute("SELECT status, detail FROM run_log WHERE step = 'ingest'").fetchall()
     assert status == "refused"
     assert [r["path"] for r in json.loads(detail)["refused"]] == [str(first), str(binary)]
