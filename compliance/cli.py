@@ -452,7 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-name", help="source of a database log's events and the `source` account_map "
                                          "matches (default: the format's name)")
     p.add_argument("--log-line-prefix", help="the server's log_line_prefix, for pgaudit-stderr "
-                                             "(default: '%%m [%%p] ')")
+                                             "(default: detected from the file among the common ones; docs/log-formats.md)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="landing folder (PATH/<table>/*.csv|*.jsonl) or files")
     p.set_defaults(func=cmd_ingest)
 

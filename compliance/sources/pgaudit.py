@@ -26,6 +26,16 @@ from compliance.sources.staging import MAX_LINE_SIZE, READ_BUFFER_SIZE
 from compliance.sources.text import line_shape
 
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] "
+# The prefixes servers are shipped with, tried in this order when none is given
+# (docs/log-formats.md): PostgreSQL's own default (10+), Debian's and Ubuntu's packages, AWS RDS and
+# Aurora. The default comes first: Debian's reads its entries too (its %q part is optional), but
+# a log whose entries never carry that part was written with the default.
+COMMON_LOG_LINE_PREFIXES = (DEFAULT_LOG_LINE_PREFIX, "%m [%p] %q%u@%d ", "%t:%r:%u@%d:[%p]:")
+# What a prefix needs so that a record can be attributed to an account, and the one to set.
+ATTRIBUTABLE_PREFIX = "%m [%p] %q%u@%d "
+# A line that starts like this is an entry of its own: a continuation line starts with a tab.
+STAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
+SAMPLE_LINES = 5000
 
 # csvlog columns: PostgreSQL 12 and earlier write 23, 13 adds backend_type, 14+ leader_pid and query_id.
 CSVLOG_COLUMNS = (
@@ -174,12 +184,75 @@ def stage_csvlog(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptio
     return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]
 
 
+def _stamped_sample(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of the lines among the file's first SAMPLE_LINES that start an entry."""
+    stamp = re.compile(STAMP_PATTERN)
+    found = []
+    with Path(path).open("r", encoding="utf-8", errors="replace", newline="\n") as handle:
+        for number, line in enumerate(handle, 1):
+            if number > SAMPLE_LINES:
+                break
+            if stamp.match(line):
+                found.append((number, line.rstrip("\n")))
+    return found
+
+
+def _matching_prefix(sample: list[tuple[int, str]]) -> str | None:
+    """The first common prefix that reads every sampled entry."""
+    for prefix in COMMON_LOG_LINE_PREFIXES:
+        start = re.compile(prefix_patterns(prefix)[0])
+        if all(start.match(line) for _, line in sample):
+            return prefix
+    return None
+
+
+def choose_log_line_prefix(path: Path, given: str | None) -> str:
+    """The prefix to read a stderr log with: the one given, else the common one that reads it.
+
+    Refused, with one line naming the prefix to pass: a file whose entries the given prefix mostly
+    cannot read, a file no common prefix reads when none is given, and a prefix without the user
+    (%u), whose records no rule could attribute to an account.
+    """
+    sample = _stamped_sample(path)
+    likely = _matching_prefix(sample) if sample else None
+    if given is None:
+        if likely is None:
+            raise ComplianceError(
+                "cannot tell the log_line_prefix from the file (none of "
+                + ", ".join(repr(p) for p in COMMON_LOG_LINE_PREFIXES)
+                + " reads its entries): pass --log-line-prefix with the server's setting (SHOW log_line_prefix)",
+                path=str(path), field="log_line_prefix")
+        prefix = likely
+    else:
+        prefix = given
+        start = re.compile(prefix_patterns(prefix)[0])
+        misses = [number for number, line in sample if not start.match(line)]
+        if sample and 2 * len(misses) > len(sample):
+            hint = (f"pass --log-line-prefix {likely!r}" if likely
+                    else "pass --log-line-prefix with the server's setting (SHOW log_line_prefix)")
+            raise ComplianceError(
+                f"{len(misses)} of the first {len(sample)} log entries do not match log_line_prefix {prefix!r}, "
+                f"the first at line {misses[0]}: {hint}", path=str(path), field="log_line_prefix")
+    if "%u" not in prefix:
+        raise ComplianceError(
+            f"log_line_prefix {prefix!r} records no user, so no record can be attributed to an account: "
+            f"set log_line_prefix = '{ATTRIBUTABLE_PREFIX}' on the server (or add %u to it) and ingest the "
+            "logs written since", path=str(path), field="log_line_prefix")
+    return prefix
+
+
 def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:
-    """Stage a stderr log written with `options.log_line_prefix` (default '%m [%p] ')."""
-    prefix = DEFAULT_LOG_LINE_PREFIX if options.log_line_prefix is None else options.log_line_prefix
+    """Stage a stderr log written with `options.log_line_prefix`, else with the common prefix that
+    reads it (`choose_log_line_prefix`)."""
+    return stage_stderr_with(con, path, choose_log_line_prefix(Path(path), options.log_line_prefix), options)
+
+
+def stage_stderr_with(con: duckdb.DuckDBPyConnection, path: Path, prefix: str, options: StageOptions) -> list[str]:
+    """Stage a stderr log as written with `prefix`, whatever it lacks."""
     start, entry, names = prefix_patterns(prefix)
     queries.execute(con, "sources/pgaudit_stderr_entries",
-                    {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names})
+                    {"path": str(path), "start_pattern": start, "entry_pattern": entry, "field_names": names,
+                     "stamp_pattern": STAMP_PATTERN})
     _classify(con, options)
     _settle(con)
     return [*ACCESS_EVENT_COLUMNS, *EXTRA_COLUMNS]

@@ -22,7 +22,7 @@ OPTIONAL_COLUMNS = ("session_server_principal_name", "database_principal_name", 
                     "statement", "application_name", "sequence_number", "transaction_id", "file_name",
                     "audit_file_offset", "affected_rows", "response_rows")
 # Staged beside the access-event columns: kept per event in access_events.extra.
-EXTRA_COLUMNS = ("database_name", "class_type", "server_principal_name", "database_principal_name",
+EXTRA_COLUMNS = ("database_name", "class_type", "host_name", "server_principal_name", "database_principal_name",
                  "application_name", "sequence_number", "transaction_id")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 
 import duckdb
 
@@ -31,6 +31,8 @@ KEYWORD_ACTION = {
 }
 # CREATE ROLE, ALTER USER ... change who may do what.
 PRINCIPAL_WORDS = {"ROLE", "USER", "LOGIN", "GROUP"}
+
+PREPARE_AS = re.compile(r"PREPARE\s+(?:\"[^\"]+\"|[^\s(]+)\s*(?:\([^)]*\))?\s*AS\s+(.+)", re.IGNORECASE | re.DOTALL)
 
 # Statements that switch auditing off or narrow it, matched on the token text (see _audit_switches).
 AUDIT_OFF_COMMANDS = re.compile(
@@ -190,6 +192,15 @@ def _keyword_action(words: list[str]) -> str:
     return action
 
 
+def _prepared_statement(text: str, tokens, words: list[str]) -> str | None:
+    """The statement a PostgreSQL `PREPARE name [(types)] AS statement` prepares, as written
+    (sqlglot keeps the whole command as one opaque token)."""
+    if not words or words[0] != "PREPARE":
+        return None
+    found = PREPARE_AS.match(text, tokens[0].start)
+    return found.group(1) if found else None
+
+
 def analyse(text: str, dialect: str) -> StatementFacts:
     """Parse one statement (or a `;`-separated script, judged by its first statement)."""
     import sqlglot
@@ -205,6 +216,12 @@ def analyse(text: str, dialect: str) -> StatementFacts:
     comment = _comment_fields(tokens)
     common = {"dialect": dialect, "disables_audit": _audit_switches(words),
               "case_number": comment.get("case"), "purpose_code": comment.get("purpose")}
+    prepared = _prepared_statement(text, tokens, words)
+    if prepared is not None:
+        inner = analyse(prepared, dialect)
+        return replace(inner, disables_audit=inner.disables_audit or common["disables_audit"],
+                       case_number=inner.case_number or common["case_number"],
+                       purpose_code=inner.purpose_code or common["purpose_code"])
     try:
         trees = [t for t in reader.parser().parse(tokens, text) if t is not None]  # reuses the tokens: tokenizing is a third of a parse
     except SqlglotError:
@@ -214,7 +231,9 @@ def analyse(text: str, dialect: str) -> StatementFacts:
 
     tree = trees[0]
     ctes = {cte.alias_or_name.lower() for t in trees for cte in t.find_all(exp.CTE)}
-    tables = sorted({_table_name(table) for t in trees for table in t.find_all(exp.Table)
+    # USE names a database, not a table it reads.
+    tables = sorted({_table_name(table) for t in trees if not isinstance(t, exp.Use)
+                     for table in t.find_all(exp.Table)
                      if table.name and not (not table.db and table.name.lower() in ctes)})
     subject_ids = set().union(*(_subject_ids(t, tables) for t in trees))
     subject = next(iter(subject_ids)) if len(subject_ids) == 1 else None

@@ -10,6 +10,10 @@ SELECT r.line_no, r.raw, r.state, r.reject_field, r.reject_reason, r.ignore_reas
          WHEN r.audit_class = 'READ' OR r.kind = 'denied' THEN
               CASE WHEN s.action IN ('search', 'view', 'export') THEN s.action
                    WHEN r.kind = 'denied' THEN coalesce(s.action, 'other') ELSE 'search' END
+         -- A WRITE record whose command names no write (PREPARE, EXECUTE) writes what its
+         -- statement writes, as MariaDB's WRITE records do.
+         WHEN r.audit_class = 'WRITE' THEN
+              CASE WHEN s.action IN ('insert', 'update', 'delete') THEN s.action ELSE 'update' END
          ELSE coalesce(s.action, 'other') END AS action,
     s.subject_person_id, s.where_clause AS search_terms, s.case_number, s.purpose_code,
     r.result_count, r.outcome, r.sequence_no, r.source, r.source_action, r.statement,

@@ -75,7 +75,8 @@ unquoted AS (
     FROM classified),
 SELECT line_no, raw, kind,
     CASE WHEN kind IN ('reject', 'malformed') THEN 'reject' WHEN kind = 'ignored' THEN 'ignored' END AS state,
-    CASE WHEN kind = 'malformed' THEN 'message' END AS reject_field,
+    CASE WHEN kind = 'malformed' THEN 'message'
+         WHEN kind = 'reject' AND contains(reject_reason, 'log_line_prefix') THEN 'log_line_prefix' END AS reject_field,
     CASE WHEN kind = 'malformed' THEN 'not a well-formed pgaudit record' ELSE reject_reason END AS reject_reason,
     CASE WHEN kind <> 'ignored' THEN NULL
          WHEN starts_with(message, 'connection received: ') THEN 'connection received'

@@ -1,12 +1,13 @@
--- With pgaudit.log_statement_once a statement's text comes only with its first record: the records
--- marked <previously logged> take the text of the first record of the same session, statement and
--- substatement.
-UPDATE pg_records r SET statement = f.first_text
-FROM (SELECT session_id, statement_id, substatement_id, arg_min(statement, line_no) AS first_text
-      FROM pg_records
-      WHERE statement IS NOT NULL
-        AND (session_id, statement_id, substatement_id) IN (
-            SELECT (session_id, statement_id, substatement_id) FROM pg_records WHERE previously_logged)
-      GROUP BY ALL) f
-WHERE r.previously_logged AND r.session_id = f.session_id AND r.statement_id IS NOT DISTINCT FROM f.statement_id
-  AND r.substatement_id IS NOT DISTINCT FROM f.substatement_id
+-- With pgaudit.log_statement_once a statement's text comes only with its first record: a record
+-- marked <previously logged> takes the text of the nearest earlier record of the same backend,
+-- statement and substatement, in the order the server wrote them. Without %c a backend is known by
+-- its pid, which the server reuses; the nearest earlier text is the one its own backend logged
+-- (statement ids restart in a new backend, and its first record of a statement carries the text).
+UPDATE pg_records r SET statement = f.text
+FROM (SELECT p.line_no, t.statement AS text
+      FROM (SELECT line_no, session_id, statement_id, substatement_id FROM pg_records WHERE previously_logged) p
+      ASOF JOIN (SELECT line_no, session_id, statement_id, substatement_id, statement FROM pg_records
+                 WHERE statement IS NOT NULL AND statement_id IS NOT NULL) t
+        ON p.session_id = t.session_id AND p.statement_id = t.statement_id
+       AND p.substatement_id IS NOT DISTINCT FROM t.substatement_id AND p.line_no > t.line_no) f
+WHERE r.line_no = f.line_no

@@ -6,8 +6,15 @@ CREATE OR REPLACE TEMP TABLE raw_records AS
 WITH records AS (
     SELECT *,
         upper(trim(action_id)) AS code,
-        coalesce(nullif(trim(session_server_principal_name), ''), nullif(trim(server_principal_name), ''))
-            AS principal,
+        coalesce(nullif(trim(session_server_principal_name), ''), nullif(trim(server_principal_name), ''),
+                 -- A failed login with no user name (password spraying) is still a failed login.
+                 CASE WHEN upper(trim(action_id)) = 'LGIF' THEN '(empty)' END) AS principal,
+        -- Only an IPv4 or IPv6 address is a client address: the client_ip column, else the host_name
+        -- column, else the `[CLIENT: ...]` the server wrote into the event text; never
+        -- `<local machine>` or a host name (host_name stays in extra).
+        list_filter([trim(client_ip), trim(host_name), regexp_extract(statement, '\[CLIENT: ([^\]]*)\]', 1)],
+                    lambda a: regexp_full_match(coalesce(a, ''),
+                        '\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}(%\S+)?'))[1] AS address,
         CASE WHEN file_name IS NOT NULL AND audit_file_offset IS NOT NULL
              THEN md5(concat_ws('|', file_name, audit_file_offset, sequence_number, event_time, action_id))[:16]
              ELSE md5(raw)[:16] END AS record_hash
@@ -23,12 +30,15 @@ SELECT r.line_no, r.raw, r.state, r.reject_field, r.reject_reason, NULL::VARCHAR
     CASE WHEN regexp_matches(trim(r.event_time), '^\d{4}-\d\d-\d\d[ T][0-9:.]+$') THEN trim(r.event_time) || '+00'
          ELSE trim(r.event_time) END AS event_ts,
     r.principal AS account_id,
-    coalesce(nullif(trim(r.client_ip), ''), nullif(trim(r.host_name), '')) AS client_addr,
+    r.address AS client_addr,
     CASE r.code
         WHEN 'LGIS' THEN 'login' WHEN 'LGIF' THEN 'login_failed' WHEN 'LGO' THEN 'logout'
         WHEN 'SL' THEN CASE WHEN s.action IN ('search', 'view', 'export') THEN s.action ELSE 'search' END
         WHEN 'IN' THEN 'insert' WHEN 'UP' THEN 'update' WHEN 'DL' THEN 'delete' WHEN 'EX' THEN 'execute'
-        WHEN 'CR' THEN 'ddl' WHEN 'AL' THEN 'ddl' WHEN 'DR' THEN 'ddl'
+        -- CREATE/ALTER/DROP of a login, user or role changes who may do what (as CREATE ROLE does).
+        WHEN 'CR' THEN CASE WHEN s.action = 'permission' THEN 'permission' ELSE 'ddl' END
+        WHEN 'AL' THEN CASE WHEN s.action = 'permission' THEN 'permission' ELSE 'ddl' END
+        WHEN 'DR' THEN CASE WHEN s.action = 'permission' THEN 'permission' ELSE 'ddl' END
         WHEN 'G' THEN 'permission' WHEN 'GWG' THEN 'permission' WHEN 'R' THEN 'permission'
         WHEN 'D' THEN 'permission' WHEN 'APRL' THEN 'permission' WHEN 'DPRL' THEN 'permission'
         ELSE coalesce(s.action, 'other') END AS action,
@@ -41,6 +51,7 @@ SELECT r.line_no, r.raw, r.state, r.reject_field, r.reject_reason, NULL::VARCHAR
              s.tables) AS objects,
     nullif(trim(r.session_id), '') AS session_id,
     nullif(trim(r.database_name), '') AS database_name, nullif(trim(r.class_type), '') AS class_type,
+    nullif(trim(r.host_name), '') AS host_name,
     nullif(trim(r.server_principal_name), '') AS server_principal_name,
     nullif(trim(r.database_principal_name), '') AS database_principal_name,
     nullif(trim(r.application_name), '') AS application_name,

@@ -106,3 +106,13 @@ def test_event_ids_are_stable_across_reingest(con, tmp_path):
         other.close()
     assert again[1:] == first
     assert len({r[0] for r in first}) == len(first)
+
+
+def test_use_database_touches_no_table(con, tmp_path):
+    """``USE `pars` `` switches the session's database: it reads nothing, so it names no object."""
+    path = tmp_path / "server_audit.log"
+    path.write_text("20240305 14:22:30,pars-db,ice_user,10.1.2.3,7,11,QUERY,,'USE `pars`',0\n"
+                    "20240305 14:22:31,pars-db,ice_user,10.1.2.3,7,12,QUERY,pars,'SELECT * FROM persons',0\n")
+    ingest(con, path, "mariadb-audit", "America/New_York", source_name="pars_mariadb")
+    assert con.execute("SELECT action, objects FROM access_events ORDER BY source_line").fetchall() == [
+        ("other", None), ("search", "persons")]

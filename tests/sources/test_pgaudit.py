@@ -226,12 +226,63 @@ def test_stderr_rds_style_prefix_fixture(con):
                        "statement_hash(?)", ["SET pgaudit.log = 'none'"]).fetchall() == [(True,)]
 
 
-def test_stderr_wrong_prefix_is_quarantined_with_a_hint(con, tmp_path):
-    path = write(tmp_path / "postgresql.log", "\n".join(STDERR_LINES[:2]) + "\n")
-    result = ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix="%t [%p] ")
-    assert (result.rows_loaded, result.rows_quarantined) == (0, 1)
-    assert con.execute("SELECT reason FROM quarantine").fetchall() == [
-        ("line before the first log entry (does the log_line_prefix match?)",)]
+def debian_log() -> str:
+    """Entries as Debian's packages write them (log_line_prefix '%m [%p] %q%u@%d '): start-up lines
+    without a session have no user, so only their first part matches the PostgreSQL default."""
+    lines = ["2024-03-05 14:22:00.001 EST [41200] LOG:  starting PostgreSQL 15.8",
+             "2024-03-05 14:22:00.002 EST [41200] LOG:  database system is ready to accept connections"]
+    for n in range(1, 7):
+        lines.append(f"2024-03-05 14:22:3{n}.000 EST [4123{n}] ice_user@pars LOG:  "
+                     + audit(n, "READ", "SELECT", "public.persons",
+                             f"SELECT * FROM persons\nWHERE person_id = 'P{n}'").replace("\n", "\n\t"))
+    return "\n".join(lines) + "\n"
+
+
+def test_stderr_prefix_is_detected_when_none_is_given(con, tmp_path):
+    path = write(tmp_path / "postgresql.log", debian_log())
+    result = ingest(con, path, "pgaudit-stderr", TZ)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (8, 6, 0, 2)
+    assert [r[0] for r in con.execute("SELECT subject_person_id FROM access_events ORDER BY source_line"
+                                      ).fetchall()] == ["P1", "P2", "P3", "P4", "P5", "P6"]
+
+
+@pytest.mark.parametrize("wrong", ["%m [%p] ", "%t [%p] ", "%m %u %d: ", "%t:%r:%u@%d:[%p]:"])
+def test_stderr_wrong_prefix_refuses_the_file_naming_the_right_one(con, tmp_path, wrong):
+    """A prefix that does not match the entries must neither swallow them as continuation lines nor
+    quarantine the file as one record: the file is refused, naming the prefix it was written with."""
+    path = write(tmp_path / "postgresql.log", debian_log())
+    with pytest.raises(ComplianceError) as refused:
+        ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix=wrong)
+    message = str(refused.value)
+    assert "\n" not in message and "field log_line_prefix" in message
+    assert "--log-line-prefix '%m [%p] %q%u@%d '" in message
+    assert con.execute("SELECT count(*) FROM access_events").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
+
+
+def test_stderr_entry_the_prefix_cannot_read_is_quarantined_not_absorbed(con, tmp_path):
+    """One foreign entry among many (the prefix changed at a reload) becomes its own quarantined
+    record: it is never glued onto the entry above as a continuation line."""
+    lines = debian_log().splitlines()
+    lines.insert(4, "2024-03-05 14:22:32 EST:10.1.2.3(5):ice_user@pars:[4123]:LOG:  AUDIT: SESSION,9,1,READ,"
+                    "SELECT,,,SELECT 1,<not logged>")
+    path = write(tmp_path / "postgresql.log", "\n".join(lines) + "\n")
+    result = ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix="%m [%p] %q%u@%d ")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_ignored) == (9, 6, 1, 2)
+    assert con.execute("SELECT line_no, field FROM quarantine").fetchall() == [(5, "log_line_prefix")]
+    assert con.execute("SELECT statement FROM access_events WHERE source_line = 3").fetchall() == [
+        ("SELECT * FROM persons\nWHERE person_id = 'P1'",)]
+
+
+def test_stderr_without_a_user_in_the_prefix_is_refused_with_the_setting_to_use(con, tmp_path):
+    """PostgreSQL's default prefix ('%m [%p] ') carries no user: no record could be attributed, so
+    the file is refused with the exact log_line_prefix to set (docs/log-formats.md)."""
+    entries = [f"2024-03-05 14:22:3{n}.000 EST [4123{n}] LOG:  "
+               + audit(n, "READ", "SELECT", "public.persons", "SELECT * FROM persons") for n in range(1, 4)]
+    path = write(tmp_path / "postgresql.log", "\n".join(entries) + "\n")
+    for given in (None, "%m [%p] "):
+        with pytest.raises(ComplianceError, match=r"records no user.*log_line_prefix = '%m \[%p\] %q%u@%d '"):
+            ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix=given)
 
 
 def test_prefix_patterns_cover_q_and_padding():
@@ -324,3 +375,42 @@ def test_stderr_role_at_x_switching_auditing_off_is_flagged(con, tmp_path):
     [rule] = [r for r in load_rules() if r.rule_id == "audit_tamper"]
     flags = run_rule(con, rule, "2024-03", pack.timezone)
     assert [(row[0], row[2]) for row in flags] == [("access_event", "@x")]
+
+
+def test_prepared_statements_take_the_prepared_action_in_either_audit_class(con, tmp_path):
+    """pgaudit logs PREPARE under the class of the statement prepared: READ,PREPARE and WRITE,PREPARE
+    must both say what the statement does (see the action table in docs/log-formats.md)."""
+    read = "PREPARE find (text) AS SELECT * FROM persons WHERE person_id = $1"
+    write_ = "PREPARE put AS INSERT INTO persons (person_id) VALUES ('P1')"
+    path = write(tmp_path / "postgresql.csv", "".join([
+        csvlog_record(1, audit(1, "READ", "PREPARE", "", read), tag="PREPARE"),
+        csvlog_record(2, audit(2, "WRITE", "PREPARE", "", write_), tag="PREPARE"),
+    ]))
+    ingest(con, path, "pgaudit-csvlog", TZ, source_name="pars_db")
+    assert events(con, "action, objects") == [("search", "persons"), ("insert", "persons")]
+
+
+def test_statements_keep_their_leading_and_trailing_whitespace(con, tmp_path):
+    """A statement is evidence: it is stored byte for byte, spaces and newlines at its ends included."""
+    padded = "  \n SELECT * FROM persons WHERE person_id = 'P1' \t\n"
+    path = write(tmp_path / "postgresql.csv", csvlog_record(1, audit(1, "READ", "SELECT", "public.persons", padded)))
+    ingest(con, path, "pgaudit-csvlog", TZ, source_name="pars_db")
+    assert events(con, "statement") == [(padded,)]
+
+
+def test_previously_logged_takes_the_text_of_its_own_backend_when_a_pid_is_reused(con, tmp_path):
+    """Without %c a backend is known by its pid, which the server reuses: a `<previously logged>`
+    record takes the nearest earlier text of the same pid, statement and substatement (the one its
+    own backend wrote), not the first in the file."""
+    def entry(second: int, statement_id: int, statement: str) -> str:
+        return (f"2024-03-05 19:24:{second:02d} UTC:10.1.2.3(52344):ice_user@pars:[41234]:LOG:  "
+                + audit(statement_id, "READ", "SELECT", "public.persons", statement) + "\n")
+    first, second = "SELECT * FROM persons WHERE person_id = 'P1'", "SELECT * FROM persons WHERE person_id = 'P2'"
+    path = write(tmp_path / "postgresql.log", "".join([
+        entry(1, 1, first), entry(2, 1, "<previously logged>"),
+        # The backend ends; a new one gets pid 41234 again and its statement ids restart at 1.
+        entry(3, 1, second), entry(4, 1, "<previously logged>"),
+    ]))
+    ingest(con, path, "pgaudit-stderr", "UTC", log_line_prefix="%t:%r:%u@%d:[%p]:")
+    assert events(con, "statement, subject_person_id") == [
+        (first, "P1"), (first, "P1"), (second, "P2"), (second, "P2")]

@@ -146,11 +146,12 @@ def test_mariadb_every_record_is_an_event_with_its_exact_text(tmp_path):
 
 
 def test_regression_payloads_all_parse(tmp_path):
-    """The regression output has no timestamps or users: only the payload parser is exercised."""
+    """The regression output has no timestamps or users (ingest would refuse it for want of a user):
+    only the payload parser is exercised."""
     con = warehouse.memory()
     try:
         con.execute("BEGIN")
-        pgaudit.stage_stderr(con, REGRESSION, StageOptions(source="regression", log_line_prefix=""))
+        pgaudit.stage_stderr_with(con, REGRESSION, "", StageOptions(source="regression"))
         counts = dict(con.execute("""
             SELECT audit_type || '/' || audit_class, count(*) FROM pg_records WHERE kind = 'audit'
             GROUP BY ALL""").fetchall())

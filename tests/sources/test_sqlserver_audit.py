@@ -56,3 +56,39 @@ def test_an_export_without_the_required_columns_is_refused(con, tmp_path):
     path.write_text("event_time,action_id,succeeded\n2024-03-05 19:22:31,SL,1\n", encoding="utf-8")
     with pytest.raises(ComplianceError, match="line 1, field server_principal_name: required column missing"):
         ingest(con, path, "sqlserver-audit", "UTC")
+
+
+def test_creating_a_login_or_user_is_a_permission_change(con, tmp_path):
+    """SQL Server audits CREATE LOGIN / CREATE USER under the generic CR (create) action; like
+    PostgreSQL's CREATE ROLE they change who may do what."""
+    header = "event_time,action_id,succeeded,session_id,server_principal_name,statement,client_ip,object_name\n"
+    rows = ["2024-03-05 19:30:00,CR  ,1,61,CITY\\dba,CREATE LOGIN ice_liaison WITH PASSWORD = 'x',10.1.2.5,ice_liaison",
+            "2024-03-05 19:31:00,CR  ,1,61,CITY\\dba,CREATE USER ice_liaison FOR LOGIN ice_liaison,10.1.2.5,ice_liaison",
+            "2024-03-05 19:32:00,CR  ,1,61,CITY\\dba,CREATE TABLE dbo.notes (id int),10.1.2.5,notes"]
+    path = tmp_path / "audit.csv"
+    path.write_text(header + "\n".join(rows) + "\n")
+    ingest(con, path, "sqlserver-audit", "America/New_York", source_name="pars_mssql")
+    assert [r[0] for r in con.execute("SELECT action FROM access_events ORDER BY source_line").fetchall()] == [
+        "permission", "permission", "ddl"]
+
+
+def test_failed_logins_keep_an_empty_user_and_take_the_address_from_the_event_text(con, tmp_path):
+    """A password-spraying attempt with no user name is still a failed login (account `(empty)`);
+    without a client_ip column the address comes from the `[CLIENT: ...]` the server wrote, and
+    `<local machine>` is no address: it is kept in the statement, never as client_addr."""
+    header = "event_time,action_id,succeeded,session_id,server_principal_name,statement,host_name\n"
+    rows = ["2024-03-05 19:25:02,LGIF,0,0,,\"Login failed for user ''. Reason: An attempt to login using SQL "
+            "authentication failed. [CLIENT: 203.0.113.9]\",",
+            "2024-03-05 19:25:03,LGIF,0,0,sa,\"Login failed for user 'sa'. Reason: Password did not match that "
+            "for the login provided. [CLIENT: <local machine>]\",local machine",
+            "2024-03-05 19:25:04,LGIF,0,0,sa,\"Login failed for user 'sa'. [CLIENT: 2001:db8::7]\",WS-ICE-01"]
+    path = tmp_path / "audit.csv"
+    path.write_text(header + "\n".join(rows) + "\n")
+    result = ingest(con, path, "sqlserver-audit", "America/New_York", source_name="pars_mssql")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 3, 0)
+    assert con.execute("""SELECT account_id, action, outcome, client_addr, extra ->> 'host_name'
+                          FROM access_events ORDER BY source_line""").fetchall() == [
+        ("(empty)", "login_failed", "failure", "203.0.113.9", None),
+        ("sa", "login_failed", "failure", None, "local machine"),
+        ("sa", "login_failed", "failure", "2001:db8::7", "WS-ICE-01"),
+    ]

@@ -53,6 +53,18 @@ from compliance.sources.statements import analyse, analyse_new
     ("tsql", "ALTER SERVER AUDIT pars_audit WITH (STATE = ON)", {"disables_audit": False}),
     ("tsql", "DROP DATABASE AUDIT SPECIFICATION pars_reads", {"disables_audit": True}),
     ("postgres", "this is not SQL (((", {"parsed": False, "action": "other", "tables": None}),
+    # Switching databases reads nothing: the database is not a table the statement touched.
+    ("mysql", "USE `pars`", {"action": "other", "tables": None, "has_where": None}),
+    ("mysql", "use pars", {"action": "other", "tables": None}),
+    # A prepared statement does what the statement it prepares does, whatever the audit class says.
+    ("postgres", "PREPARE find (text) AS SELECT * FROM persons WHERE person_id = $1",
+     {"action": "search", "tables": "persons", "has_where": True}),
+    ("postgres", "PREPARE put AS INSERT INTO persons (person_id) VALUES ('P1')",
+     {"action": "insert", "tables": "persons"}),
+    # Principals are permissions on every server, as PostgreSQL's CREATE ROLE is.
+    ("tsql", "CREATE LOGIN ice_liaison WITH PASSWORD = 'x'", {"action": "permission"}),
+    ("tsql", "CREATE USER ice_liaison FOR LOGIN ice_liaison", {"action": "permission"}),
+    ("tsql", "ALTER LOGIN ice_liaison ENABLE", {"action": "permission"}),
 ])
 def test_analysis(dialect, sql, facts):
     result = analyse(sql, dialect)
