@@ -377,9 +377,10 @@ def cmd_quarantine(args) -> int:
 
 def cmd_policy_check(args) -> int:
     from compliance.policy.pack import check_pack, read_pack
+    from compliance.rules.catalog import load_rules, pack_exemption_problems
 
     pack = read_pack(args.file)
-    problems = check_pack(pack)
+    problems = check_pack(pack) or pack_exemption_problems(pack.data, load_rules())
     for problem in problems:
         print(visible(f"{args.file}: {problem}"), file=sys.stderr)
     if not problems:

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -113,6 +114,41 @@ def check_pack(pack: PolicyPack) -> list[str]:
         for key in ("agency_kind", "access_until", "citation"):
             if key not in agreement:
                 problems.append(f"field agreements[{index}].{key}: missing")
+    problems += service_account_problems(data.get("service_accounts") or [])
+    return problems
+
+
+SERVICE_ACCOUNT_LISTS = ("exempt_from", "hosts", "applications", "person_read_windows")
+WINDOW = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)")
+
+
+def service_account_problems(entries) -> list[str]:
+    """What is wrong with the `service_accounts` block (docs/policy-packs.md, "Service accounts")."""
+    if not isinstance(entries, list):
+        return ["field service_accounts: must be a list of entries"]
+    problems, seen = [], set()
+    for index, entry in enumerate(entries):
+        where = f"service_accounts[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"field {where}: must be a mapping")
+            continue
+        keys = [key for key in ("account_id", "agency_kind") if entry.get(key)]
+        if len(keys) != 1:
+            problems.append(f"field {where}: name exactly one of account_id or agency_kind")
+            continue
+        target = (keys[0], str(entry[keys[0]]))
+        if target in seen:
+            problems.append(f"field {where}.{keys[0]}: {target[1]} has an earlier entry")
+        seen.add(target)
+        for key in sorted(set(entry) - {"account_id", "agency_kind", *SERVICE_ACCOUNT_LISTS}):
+            problems.append(f"field {where}.{key}: unknown (known: {', '.join(SERVICE_ACCOUNT_LISTS)})")
+        for key in SERVICE_ACCOUNT_LISTS:
+            value = entry.get(key)
+            if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) and v for v in value)):
+                problems.append(f"field {where}.{key}: must be a list of texts")
+        for window in entry.get("person_read_windows") or []:
+            if isinstance(window, str) and not WINDOW.fullmatch(window):
+                problems.append(f"field {where}.person_read_windows: {window!r} is not HH:MM-HH:MM")
     return problems
 
 
@@ -180,6 +216,7 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
         days = [[r["day"], r["name"]] for r in csv.DictReader(handle)]
     con.execute("CREATE OR REPLACE TEMP TABLE policy_holidays (day DATE, name VARCHAR)")
     con.executemany("INSERT INTO policy_holidays VALUES (?, ?)", days)
+    install_service_accounts(con, data.get("service_accounts") or [])
     settings = {
         "timezone": tz,
         "pack": pack.name,
@@ -201,6 +238,20 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE policy_settings (settings JSON)")
     con.execute("INSERT INTO policy_settings VALUES (?)", [json.dumps(settings)])
     install_setting_macros(con, settings)
+
+
+def install_service_accounts(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> None:
+    """The pack's service-account entries as `policy_service_accounts`; `service_account_terms`
+    (sql/views/55_service_accounts.sql) resolves them per account. A list the entry leaves out is
+    NULL: not declared, so inherited from the account's kind, or not judged."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE policy_service_accounts (
+            account_id VARCHAR, agency_kind VARCHAR, exempt_from VARCHAR[], hosts VARCHAR[],
+            applications VARCHAR[], person_read_windows VARCHAR[])""")
+    rows = [[entry.get("account_id"), entry.get("agency_kind"), *(entry.get(key) for key in SERVICE_ACCOUNT_LISTS)]
+            for entry in entries]
+    if rows:
+        con.executemany("INSERT INTO policy_service_accounts VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def install_setting_macros(con: duckdb.DuckDBPyConnection, settings: dict) -> None:

@@ -290,3 +290,19 @@ def lock_problems(rules: list[Rule], lock: dict[str, str]) -> list[str]:
     for rule_id in sorted(set(lock) - {rule.rule_id for rule in rules}):
         problems.append(f"{rule_id}: locked, but there is no such rule: {UPDATE_LOCK}")
     return problems
+
+
+def pack_exemption_problems(pack_data: dict, rules: list[Rule]) -> list[str]:
+    """A pack's `service_accounts[].exempt_from` naming a rule the catalog does not have, or the
+    rule that judges service accounts itself (docs/policy-packs.md, "Service accounts")."""
+    known = {rule.rule_id for rule in rules}
+    problems = []
+    entries = pack_data.get("service_accounts") if isinstance(pack_data, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        for rule_id in (entry.get("exempt_from") or []) if isinstance(entry, dict) else []:
+            if rule_id == "service_account_misuse":
+                problems.append(f"field service_accounts[{index}].exempt_from: no account is exempt from "
+                                "service_account_misuse, the rule that judges service accounts")
+            elif rule_id not in known:
+                problems.append(f"field service_accounts[{index}].exempt_from: no rule {rule_id!r} in sql/rules")
+    return problems

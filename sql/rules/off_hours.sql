@@ -2,8 +2,6 @@
 -- or on a federal holiday, in the pack's time zone.
 WITH hours AS (
     SELECT e.*,
-           CAST(split_part(e.work_hours, '-', 1) AS TIME) AS shift_start,
-           CAST(replace(split_part(e.work_hours, '-', 2), '24:00', '23:59:59.999999') AS TIME) AS shift_end,
            CAST(e.local_ts AS TIME) AS local_time
     FROM access_enriched e
     WHERE e.agency_kind = 'city' AND e.action_norm NOT IN ('logout', 'login_failed') AND e.is_primary
@@ -12,10 +10,7 @@ judged AS (
     SELECT *,
            CASE WHEN isodow(local_day) >= 6 THEN 'at a weekend'
                 WHEN local_day IN (SELECT day FROM policy_holidays) THEN 'on a federal holiday'
-                WHEN shift_start <= shift_end AND NOT (local_time >= shift_start AND local_time < shift_end)
-                    THEN 'outside working hours ' || work_hours
-                WHEN shift_start > shift_end AND NOT (local_time >= shift_start OR local_time < shift_end)
-                    THEN 'outside working hours ' || work_hours
+                WHEN NOT in_any_window(local_time, [work_hours]) THEN 'outside working hours ' || work_hours
            END AS when_off
     FROM hours)
 SELECT 'access_event' AS subject_type, e.event_id AS subject_id, e.resolved_account AS account_id,

@@ -33,3 +33,12 @@ CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS
     || '+00:00';
 CREATE OR REPLACE TEMP MACRO flag_id(rule, subject_type, subject_id, window_start) AS
     substr(sha256(rule || '|' || subject_type || '|' || subject_id || '|' || coalesce(iso_utc(window_start), '')), 1, 20);
+-- A local time of day inside one of the windows "HH:MM-HH:MM" (an overnight window such as
+-- 22:00-02:00 wraps past midnight; 24:00 is the end of the day).
+CREATE OR REPLACE TEMP MACRO in_any_window(local_time, windows) AS
+    len(list_filter(windows, lambda w:
+        CASE WHEN CAST(split_part(w, '-', 1) AS TIME) <= CAST(replace(split_part(w, '-', 2), '24:00', '23:59:59.999999') AS TIME)
+             THEN local_time >= CAST(split_part(w, '-', 1) AS TIME)
+                  AND local_time < CAST(replace(split_part(w, '-', 2), '24:00', '23:59:59.999999') AS TIME)
+             ELSE local_time >= CAST(split_part(w, '-', 1) AS TIME)
+                  OR local_time < CAST(split_part(w, '-', 2) AS TIME) END)) > 0;

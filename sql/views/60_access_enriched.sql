@@ -41,6 +41,8 @@ SELECT e.*,
        coalesce(a.can_write, false) AS can_write,
        coalesce(nullif(a.work_hours, ''), pack_setting('work_hours') ->> '$') AS work_hours,
        timezone(pack_tz(), e.event_ts) AS local_ts,
+       -- The client program as the log names it (pgaudit, SQL Server; absent from server_audit).
+       e.extra ->> 'application_name' AS application_name,
        CAST(timezone(pack_tz(), e.event_ts) AS DATE) AS local_day,
        -- "10.1.2.3:52344" and "[::1]:5432" name the same host as "10.1.2.3" and "::1".
        CASE WHEN e.client_addr LIKE '[%]%' THEN regexp_extract(e.client_addr, '^\[([^\]]*)\]', 1)

@@ -48,6 +48,13 @@ def test_versions_become_contiguous_local_periods():
     (lambda d: d["versions"][1]["notice"].update(when_not_met="maybe"), "violation or needs_review"),
     (lambda d: d["conviction"].update(offense_table="missing.csv"), "file not found: missing.csv"),
     (lambda d: d["agreements"][0].pop("citation"), "agreements[0].citation: missing"),
+    (lambda d: d["service_accounts"].append({"agency_kind": "service", "account_id": "svc_x"}),
+     "service_accounts[2]: name exactly one of account_id or agency_kind"),
+    (lambda d: d["service_accounts"].append({"agency_kind": "service"}), "service_accounts[2].agency_kind: service has an earlier entry"),
+    (lambda d: d["service_accounts"][1].update(hosts="10.20.5.11"), "service_accounts[1].hosts: must be a list of texts"),
+    (lambda d: d["service_accounts"][1].update(host=["10.20.5.11"]), "service_accounts[1].host: unknown"),
+    (lambda d: d["service_accounts"][1].update(person_read_windows=["1:00-5:00"]),
+     "service_accounts[1].person_read_windows: '1:00-5:00' is not HH:MM-HH:MM"),
 ])
 def test_lint_names_the_problem(tmp_path, change, message):
     path = copy_pack(tmp_path, change)
@@ -61,3 +68,29 @@ def test_policy_check_command(tmp_path, compliance_cli):
                                                                   f"{load_pack().version})")
     bad = compliance_cli(tmp_path, "policy", "check", str(copy_pack(tmp_path, lambda d: d.pop("versions"))))
     assert bad.returncode == 1 and "field versions: missing" in bad.stderr
+
+
+def test_the_service_account_entries_resolve_per_account():
+    con = memory()
+    con.execute("""INSERT INTO accounts (account_id, agency, agency_kind) VALUES
+        ('svc_pars_etl', 'OIT', 'service'), ('svc_other', 'OIT', 'service'), ('ppd1', 'PPD', 'city')""")
+    from compliance.rules.views import install_views
+
+    install_views(con, load_pack())
+    rows = con.execute("""SELECT account_id, exempt_from, hosts, applications, person_read_windows
+                          FROM service_account_terms ORDER BY account_id""").fetchall()
+    # The account's own entry adds its allowances; the kind's exemptions stay.
+    assert rows == [("svc_other", ["bulk_access", "missing_purpose"], None, None, None),
+                    ("svc_pars_etl", ["bulk_access", "missing_purpose"], ["10.20.5.11"], ["pars-etl"],
+                     ["01:00-05:00"])]
+
+
+@pytest.mark.parametrize(("exempt", "message"), [
+    ("no_such_rule", "service_accounts[0].exempt_from: no rule 'no_such_rule' in sql/rules"),
+    ("service_account_misuse", "no account is exempt from service_account_misuse"),
+])
+def test_policy_check_refuses_an_exemption_from_an_unknown_or_the_judging_rule(tmp_path, compliance_cli,
+                                                                              exempt, message):
+    path = copy_pack(tmp_path, lambda d: d["service_accounts"][0]["exempt_from"].append(exempt))
+    bad = compliance_cli(tmp_path, "policy", "check", str(path))
+    assert bad.returncode == 1 and message in bad.stderr

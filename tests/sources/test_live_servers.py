@@ -42,6 +42,8 @@ class Case:
     name: str
     user: str
     sql: str
+    app: str | None = None     # PostgreSQL application_name (default: by user, see _pg_workload)
+    client: str | None = None  # MariaDB client address (default 127.0.0.1)
 
 
 # Cases both servers run with the same SQL text.
@@ -55,6 +57,15 @@ ICE_SWEEPS = (
     Case("dump_without_where", "ice_user", "SELECT * FROM arrests"),
 )
 DENIED_AUDIT_DELETE = Case("denied_audit_delete", "ice_user", "DELETE FROM audit_log")
+# Service accounts (the pack entries are SERVICE_ACCOUNT_ENTRIES): the ETL account's scheduled
+# whole-table read from its own program is its job; the same account from a SQL client or another
+# host, and the report account reading outside its window, are misuse.
+PG_SERVICE_CASES = (
+    Case("scheduled_etl_read", "svc_etl", "SELECT * FROM persons", app="pars-etl"),
+    Case("etl_account_from_a_sql_client", "svc_etl",
+         "SELECT person_id, last_name FROM persons WHERE last_name = 'Garcia'", app="DBeaver 24.1.0"),
+    Case("report_account_outside_its_window", "svc_report", "SELECT * FROM arrests", app="pars-reports"),
+)
 
 # The PostgreSQL workload, in order. `sql` is sent byte for byte.
 PG_CASES = (
@@ -65,10 +76,12 @@ PG_CASES = (
     *ICE_SWEEPS,
     Case("export_copy", "ice_user", "COPY persons TO STDOUT"),
     DENIED_AUDIT_DELETE,
+    *PG_SERVICE_CASES,
     Case("audit_off", "dba", "ALTER SYSTEM SET pgaudit.log = 'none'"),
     Case("after_audit_off", "dba", "SELECT count(*) FROM persons"),
 )
-PASSWORDS = {"clerk": "clerk-pw", "ice_user": "ice-pw", "dba": "dba-pw"}
+PASSWORDS = {"clerk": "clerk-pw", "ice_user": "ice-pw", "dba": "dba-pw", "svc_etl": "etl-pw",
+             "svc_report": "report-pw"}
 
 
 @dataclass
@@ -114,6 +127,8 @@ def _pg_workload(server) -> None:
         admin.execute("CREATE ROLE clerk LOGIN PASSWORD 'clerk-pw'")
         admin.execute("CREATE ROLE ice_user LOGIN PASSWORD 'ice-pw'")
         admin.execute("CREATE ROLE dba LOGIN SUPERUSER PASSWORD 'dba-pw'")
+        admin.execute("CREATE ROLE svc_etl LOGIN PASSWORD 'etl-pw'")
+        admin.execute("CREATE ROLE svc_report LOGIN PASSWORD 'report-pw'")
         admin.execute("CREATE TABLE persons (person_id text PRIMARY KEY, first_name text, last_name text, "
                       "place_of_birth text)")
         admin.execute("CREATE TABLE arrests (arrest_id text PRIMARY KEY, person_id text, arrest_ts timestamptz)")
@@ -121,8 +136,9 @@ def _pg_workload(server) -> None:
         admin.execute("INSERT INTO persons VALUES ('P100', 'Ana', 'Garcia', 'USA'), "
                       "('P101', 'José \"Pepe\", Jr.', 'O''Brien', 'Mexico')")
         admin.execute("GRANT SELECT ON persons, arrests, audit_log TO clerk, ice_user")
+        admin.execute("GRANT SELECT ON persons, arrests TO svc_etl, svc_report")
     for case in PG_CASES:
-        app = "PARS Web Portal" if case.user == "clerk" else "psql"
+        app = case.app or ("PARS Web Portal" if case.user == "clerk" else "psql")
         with psycopg.connect(server.dsn(case.user, PASSWORDS[case.user], application_name=app),
                              autocommit=True) as con:
             if case.name == "export_copy":
@@ -295,10 +311,15 @@ MARIADB_CASES = (
          "AND first_name = 'José \"Pepe\", Jr.' -- back\\\\slash"),
     *ICE_SWEEPS,
     DENIED_AUDIT_DELETE,
+    Case("scheduled_etl_read", "svc_etl", "SELECT * FROM pars.persons"),
+    Case("etl_account_from_another_host", "svc_etl", "SELECT person_id FROM pars.persons WHERE person_id = 'P100'",
+         client="127.0.0.2"),
+    Case("report_account_outside_its_window", "svc_report", "SELECT * FROM pars.arrests"),
     Case("audit_off", "root", "SET GLOBAL server_audit_logging = OFF"),
     Case("after_audit_off", "root", "SELECT count(*) FROM pars.persons"),
 )
-MARIADB_PASSWORDS = {"clerk": "clerk-pw", "ice_user": "ice-pw", "root": ""}
+MARIADB_PASSWORDS = {"clerk": "clerk-pw", "ice_user": "ice-pw", "root": "", "svc_etl": "etl-pw",
+                     "svc_report": "report-pw"}
 
 
 def _mariadb_workload(server) -> None:
@@ -315,13 +336,16 @@ def _mariadb_workload(server) -> None:
                 "INSERT INTO pars.persons VALUES ('P100', 'Ana', 'Garcia', 'USA')",
                 "CREATE USER 'clerk'@'%' IDENTIFIED BY 'clerk-pw'",
                 "CREATE USER 'ice_user'@'%' IDENTIFIED BY 'ice-pw'",
-                "GRANT SELECT ON pars.* TO 'clerk'@'%', 'ice_user'@'%'"):
+                "CREATE USER 'svc_etl'@'%' IDENTIFIED BY 'etl-pw'",
+                "CREATE USER 'svc_report'@'%' IDENTIFIED BY 'report-pw'",
+                "GRANT SELECT ON pars.* TO 'clerk'@'%', 'ice_user'@'%', 'svc_etl'@'%', 'svc_report'@'%'"):
             cur.execute(statement)
     # Before the workload: its last cases switch auditing off.
     with pytest.raises(pymysql.err.OperationalError, match="Access denied"):
         server.connect("ice_user", "wrong-password")
     for case in MARIADB_CASES:
-        con = admin if case.user == "root" else server.connect(case.user, MARIADB_PASSWORDS[case.user], "pars")
+        con = admin if case.user == "root" else server.connect(case.user, MARIADB_PASSWORDS[case.user], "pars",
+                                                               bind_address=case.client)
         with con.cursor() as cur:
             if case.name == "denied_audit_delete":
                 with pytest.raises(pymysql.err.OperationalError, match="DELETE command denied"):
@@ -530,8 +554,39 @@ ACCOUNTS_CSV = (
     "ice_user,ICE ERO Philadelphia,federal_immigration,2010-01-01,,false,\n"
     "dba,Office of Innovation and Technology,service,2015-01-01,,true,\n"
     "postgres,Office of Innovation and Technology,service,2015-01-01,,true,\n"
-    "root,Office of Innovation and Technology,service,2015-01-01,,true,\n")
+    "root,Office of Innovation and Technology,service,2015-01-01,,true,\n"
+    "svc_etl,Office of Innovation and Technology,service,2015-01-01,,false,\n"
+    "svc_report,Office of Innovation and Technology,service,2015-01-01,,false,\n")
 ARRESTS_CSV = "arrest_id,person_id,arrest_ts,booking_id\nA1,P100,2015-06-01T10:00:00-04:00,B1\n"
+
+
+def service_account_pack(tmp_path: Path, run: LoggedRun) -> Path:
+    """The default pack with the workload's service accounts declared: the ETL account may read
+    from 127.0.0.1 through `pars-etl` around the time the workload ran, the report account only
+    in an hour twelve hours away (windows are local times of day, so they follow the run)."""
+    import yaml
+
+    from compliance.config import DEFAULT_POLICY
+
+    def window(center: dt.datetime, before: dt.timedelta, after: dt.timedelta) -> str:
+        local = center.astimezone(ZoneInfo(TZ))
+        return f"{local - before:%H:%M}-{local + after:%H:%M}"
+
+    folder = tmp_path / "pack"
+    shutil.copytree(DEFAULT_POLICY.parent, folder)
+    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    kind_entries = [entry for entry in data["service_accounts"] if "agency_kind" in entry]
+    assert kind_entries and "bulk_access" in kind_entries[0]["exempt_from"]
+    data["service_accounts"] = kind_entries + [
+        {"account_id": "svc_etl", "hosts": ["127.0.0.1"], "applications": ["pars-etl"],
+         "person_read_windows": [window(run.started, dt.timedelta(minutes=30), run.ended - run.started
+                                        + dt.timedelta(minutes=30))]},
+        {"account_id": "svc_report", "hosts": ["127.0.0.1"],
+         "person_read_windows": [window(run.started + dt.timedelta(hours=12), dt.timedelta(0), dt.timedelta(hours=1))]},
+    ]
+    path = folder / DEFAULT_POLICY.name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def _flags(run: IngestedRun, tmp_path: Path) -> list[tuple]:
@@ -546,7 +601,7 @@ def _flags(run: IngestedRun, tmp_path: Path) -> list[tuple]:
     ingest_landing(run.con, landing)
     months = sorted({when.astimezone(ZoneInfo(TZ)).strftime("%Y-%m") for when in (run.run.started, run.run.ended)})
     for month in months:
-        evaluate_month(run.con, load_pack(), month)
+        evaluate_month(run.con, load_pack(service_account_pack(tmp_path, run.run)), month)
     return run.con.execute("""
         SELECT f.category, f.account_id, coalesce(e.statement, e.action)
         FROM flags f JOIN access_events e ON e.event_id = f.subject_id
@@ -584,7 +639,14 @@ def test_pg_workload_raises_exactly_the_expected_flags(pg_warehouse, tmp_path):
         # The setup itself touched the audit trail: nobody's normal work does.
         ("audit_tamper", "postgres", "CREATE EXTENSION pgaudit"),
         ("audit_tamper", "postgres", "CREATE TABLE audit_log (event_ts timestamptz, note text)"),
-        ("audit_tamper", "postgres", "GRANT SELECT ON persons, arrests, audit_log TO clerk, ice_user"))
+        ("audit_tamper", "postgres", "GRANT SELECT ON persons, arrests, audit_log TO clerk, ice_user"),
+        # The ETL account's scheduled whole-table read raises nothing (no bulk_access, no
+        # missing_purpose: the pack exempts service accounts); its session from a SQL client does,
+        # from its first statement (the login line precedes the application name), and so does the
+        # report account's read outside its window.
+        ("service_account_misuse", "svc_etl", case("etl_account_from_a_sql_client").sql),
+        ("service_account_misuse", "svc_etl", "logout"),
+        ("service_account_misuse", "svc_report", case("report_account_outside_its_window").sql))
 
 
 def test_mariadb_workload_raises_exactly_the_expected_flags(mariadb_warehouse, tmp_path):
@@ -594,4 +656,10 @@ def test_mariadb_workload_raises_exactly_the_expected_flags(mariadb_warehouse, t
         *ICE_FORBIDDEN, *ice_sessions,
         ("missing_purpose", "clerk", case("escapes_and_unicode", MARIADB_CASES).sql),
         ("audit_tamper", "root", case("audit_off", MARIADB_CASES).sql),
-        ("audit_tamper", "root", "CREATE TABLE pars.audit_log (event_ts DATETIME, note VARCHAR(100))"))
+        ("audit_tamper", "root", "CREATE TABLE pars.audit_log (event_ts DATETIME, note VARCHAR(100))"),
+        # The ETL account's session from 127.0.0.2, from its login on; the report account's read
+        # outside its window. The scheduled read from 127.0.0.1 raises nothing.
+        *[("service_account_misuse", "svc_etl", what) for what in (
+            case("etl_account_from_another_host", MARIADB_CASES).sql, "login", "logout", "SET NAMES utf8mb4")],
+        ("service_account_misuse", "svc_report", case("report_account_outside_its_window", MARIADB_CASES).sql))
+
