@@ -194,11 +194,15 @@ class MariaDBServer:
     def __post_init__(self):
         self.error_log = self.datadir / "error.log"
 
-    def connect(self, user: str = "root", password: str = "", database: str | None = None):
+    def connect(self, user: str = "root", password: str = "", database: str | None = None,
+                bind_address: str | None = None):
+        """A client connection over TCP; `bind_address` (e.g. 127.0.0.2) is the client's own address,
+        which the server logs as the host."""
         import pymysql
 
         return pymysql.connect(host="127.0.0.1", port=self.port, user=user, password=password,
-                               database=database, autocommit=True, connect_timeout=10)
+                               database=database, autocommit=True, connect_timeout=10,
+                               bind_address=bind_address)
 
     def stop(self) -> None:
         if self.process.poll() is None:
