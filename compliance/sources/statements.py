@@ -158,6 +158,14 @@ def _subject_ids(tree, tables: list[str]) -> set[str]:
     return ids
 
 
+def _names_a_database(tree) -> bool:
+    """USE, CREATE/DROP DATABASE or SCHEMA name a database, not a table the statement touches."""
+    from sqlglot import exp
+
+    return isinstance(tree, exp.Use) or (isinstance(tree, (exp.Create, exp.Drop))
+                                         and str(tree.args.get("kind") or "").upper() in ("DATABASE", "SCHEMA"))
+
+
 def _tree_action(tree, tables: list[str], subject: str | None) -> str | None:
     from sqlglot import exp
 
@@ -231,8 +239,7 @@ def analyse(text: str, dialect: str) -> StatementFacts:
 
     tree = trees[0]
     ctes = {cte.alias_or_name.lower() for t in trees for cte in t.find_all(exp.CTE)}
-    # USE names a database, not a table it reads.
-    tables = sorted({_table_name(table) for t in trees if not isinstance(t, exp.Use)
+    tables = sorted({_table_name(table) for t in trees if not _names_a_database(t)
                      for table in t.find_all(exp.Table)
                      if table.name and not (not table.db and table.name.lower() in ctes)})
     subject_ids = set().union(*(_subject_ids(t, tables) for t in trees))

@@ -58,12 +58,13 @@ queries AS (
            f.retcode AS query_retcode
     FROM linked WHERE kind = 'query'),
 touched AS (
-    SELECT query_line,
-           string_agg(DISTINCT lower(CASE WHEN f.database_name <> '' THEN f.database_name || '.' ELSE '' END
-                                     || f.object), ';' ORDER BY 1) AS tables
-    FROM linked WHERE kind = 'table' AND query_line IS NOT NULL
-      -- The server reads its optimizer statistics on a table's first use: not what the query asked for.
-      AND NOT (f.database_name = 'mysql' AND f.object IN ('table_stats', 'column_stats', 'index_stats'))
+    -- In name order, whatever order the server wrote its TABLE records in.
+    SELECT query_line, string_agg(DISTINCT table_name, ';' ORDER BY table_name) AS tables
+    FROM (SELECT query_line,
+                 lower(CASE WHEN f.database_name <> '' THEN f.database_name || '.' ELSE '' END || f.object) AS table_name
+          FROM linked WHERE kind = 'table' AND query_line IS NOT NULL
+            -- The server reads its optimizer statistics on a table's first use: not what the query asked for.
+            AND NOT (f.database_name = 'mysql' AND f.object IN ('table_stats', 'column_stats', 'index_stats')))
     GROUP BY query_line)
 SELECT l.line_no, l.line AS raw, l.kind,
     CASE WHEN l.kind = 'blank' THEN 'ignored' WHEN l.kind = 'malformed' THEN 'reject' END AS state,
