@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from .access import TAMPER, Access, case_number
 from .clock import ICE_CUTOFF, TZ, iso, local, localdate
 from .model import Person
-from .reference import Account
+from .reference import DB_USER, Account
 
 OUTSIDE_AGREEMENT = "access_outside_agreement"
 # The planters, which are the Planter methods of these names, in the order they run: they share
@@ -22,7 +22,7 @@ OUTSIDE_AGREEMENT = "access_outside_agreement"
 PLANTING_ORDER = (
     OUTSIDE_AGREEMENT, "missing_purpose", "birthplace_search", "name_fishing", "bulk_access",
     "volume_spike", "off_hours", "non_arrest_subject", "failed_logins", "unauthorized_write",
-    "export", "audit_tamper", "shared_account",
+    "export", "audit_tamper", "shared_account", "service_account_misuse",
 )
 
 
@@ -347,6 +347,44 @@ class Planter:
         event = self.access_log.dba_statement(self.rng, dba, t, TAMPER[month.index % len(TAMPER)])
         month.label("audit-tamper", "access_event", _ref(event), ["audit_tamper"],
                     f"Database administrator ran `{event['statement']}` on the PARS database.")
+
+    def service_account_misuse(self) -> None:
+        """The ETL account's database login read the persons table from a district desktop in the
+        afternoon; its own nightly extract from its host (exempt from bulk_access and
+        missing_purpose, inside its 01:00-05:00 window in the pack) is the near miss."""
+        month, access_log = self.month, self.access_log
+        svc = self.account("svc_pars_etl")
+        if svc is None:
+            return
+        desktop = self.any_city_account(lambda a: a.role == "ppd")
+        for slug, addr, hours, categories, description in (
+                ("etl-account-from-a-desktop", desktop.addr, (13, 17), ["service_account_misuse"],
+                 f"The ETL service account read the whole persons table from {desktop.addr}, a police "
+                 "district desktop, in the afternoon: a person using the program's login."),
+                ("etl-nightly-extract", svc.addr, (1, 5), [],
+                 "Near miss: the ETL service account's nightly whole-table extract from its own host "
+                 "inside its window (the pack exempts it from bulk_access and missing_purpose).")):
+            t = self.quiet_minute(svc, hours)
+            if t is None:
+                raise RuntimeError(f"{month.text}: no quiet time for {svc.account_id} at {hours[0]}-{hours[1]} h")
+            event = access_log.event(t, DB_USER[svc.account_id], addr, "search", source="pars_db",
+                                     result=self.rng.randint(40000, 60000), source_action="SELECT",
+                                     statement="SELECT * FROM public.persons", objects="public.persons",
+                                     session=f"{self.rng.getrandbits(32):08x}.{self.rng.getrandbits(16):04x}")
+            month.label(slug, "access_event", _ref(event), categories, description)
+
+    def quiet_minute(self, svc: Account, hours: tuple[int, int]) -> datetime | None:
+        """A time in `hours` on a working day more than shared_account's five minutes from any
+        other event of the ETL account: its imports follow every arrest, and its database loads
+        run from :05 to :20 of even hours, so only :25 to :55 is looked at."""
+        days = list(self.month.bizdays)
+        self.rng.shuffle(days)
+        for d in days:
+            for hour in range(*hours):
+                t = self.access_log.free_time(self.rng, svc.account_id, d, hour * 60 + 25, hour * 60 + 55, 6)
+                if t is not None:
+                    return t
+        return None
 
     # --- window categories ------------------------------------------------------------------------
     def name_fishing(self) -> None:

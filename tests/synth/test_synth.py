@@ -48,7 +48,7 @@ DETAINER_CATS = {"ineligible_hold", "ineligible_notice", "no_judicial_warrant", 
                  "unrecorded_transfer", "needs_review"}
 ACCESS_EVENT_CATS = {"access_outside_agreement", "missing_purpose", "birthplace_search",
                      "bulk_access", "off_hours", "non_arrest_subject", "unauthorized_write",
-                     "export", "audit_tamper"}
+                     "export", "audit_tamper", "service_account_misuse"}
 WINDOW_CATS = {"name_fishing", "volume_spike", "shared_account", "failed_logins"}
 ALL_CATS = DETAINER_CATS | ACCESS_EVENT_CATS | WINDOW_CATS | {"log_gap"}
 
@@ -459,13 +459,21 @@ def access_categories(e: dict, accounts: dict, mapping: dict, arrested: dict) ->
             if t < start or (end and t >= end) or (
                     a["agency_kind"] == "federal_immigration" and t >= ICE_CUTOFF):
                 cats.add("access_outside_agreement")
-    if act not in ("login", "logout", "login_failed") and (not e["purpose_code"] or not e["case_number"]):
+    # The pack exempts service accounts from missing_purpose and bulk_access, and registers the
+    # ETL account's host and its 01:00-05:00 window for reading person records.
+    service = a is not None and a["agency_kind"] == "service"
+    if (act not in ("login", "logout", "login_failed") and (not e["purpose_code"] or not e["case_number"])
+            and not service):
         cats.add("missing_purpose")
     if re.search(r"place_of_birth|birth_country|country_of_origin|citizenship|nationality",
                  e["search_terms"] or "", re.I):
         cats.add("birthplace_search")
-    if (e["result_count"] or 0) >= 1000:
+    if (e["result_count"] or 0) >= 1000 and not service:
         cats.add("bulk_access")
+    if account_id == "svc_pars_etl" and (
+            e["client_addr"] != "10.20.5.11"
+            or (act in ("search", "view", "export") and not 1 <= t.astimezone(NY).hour < 5)):
+        cats.add("service_account_misuse")
     if (a and a["agency_kind"] == "city" and act not in ("logout", "login_failed")
             and (not working(ldate(t)) or not _in_hours(a, t))):
         cats.add("off_hours")
