@@ -238,7 +238,28 @@ def choose_log_line_prefix(path: Path, given: str | None) -> str:
             f"log_line_prefix {prefix!r} records no user, so no record can be attributed to an account: "
             f"set log_line_prefix = '{ATTRIBUTABLE_PREFIX}' on the server (or add %u to it) and ingest the "
             "logs written since", path=str(path), field="log_line_prefix")
+    _refuse_a_sessionless_q_prefix(path, prefix, sample)
     return prefix
+
+
+def _refuse_a_sessionless_q_prefix(path: Path, prefix: str, sample: list[tuple[int, str]]) -> None:
+    """%q makes what follows it optional, so a prefix with the user after %q reads a log written
+    with a prefix that has none ('%m [%p] ') line by line. AUDIT records always come from a session:
+    when not one of the sampled ones has a user, the server wrote none, and the file is refused as
+    such a log is rather than quarantined record by record for an empty account."""
+    head, q, tail = prefix.partition("%q")
+    if not q or "%u" not in tail:
+        return
+    start, _, names = prefix_patterns(prefix)
+    user_group = names.index(PREFIX_ESCAPES["u"][0]) + 1
+    audit_entry = re.compile(start + "AUDIT: ")
+    users = [found.group(user_group) for _, line in sample if (found := audit_entry.match(line))]
+    if users and not any(users):
+        raise ComplianceError(
+            f"log_line_prefix {prefix!r}: none of the {len(users)} AUDIT records among the first "
+            f"{len(sample)} log entries has the part after %q ({tail!r}), so the server's prefix records no "
+            f"user: set log_line_prefix = '{ATTRIBUTABLE_PREFIX}' on the server, or pass the prefix it uses "
+            "(SHOW log_line_prefix)", path=str(path), field="log_line_prefix")
 
 
 def stage_stderr(con: duckdb.DuckDBPyConnection, path: Path, options: StageOptions) -> list[str]:

@@ -285,6 +285,22 @@ def test_stderr_without_a_user_in_the_prefix_is_refused_with_the_setting_to_use(
             ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix=given)
 
 
+@pytest.mark.parametrize("given", ["%m [%p] %q%u@%d ", "%m [%p] %q%u@%d %r app=%a ", "%m [%p] %q[user=%u,db=%d] "])
+def test_a_default_prefix_log_read_with_a_q_prefix_is_refused_not_quarantined(con, tmp_path, given):
+    """%q makes the user part optional, so a prefix with %q matches a log written with the default
+    '%m [%p] ' line by line; its AUDIT records, which always come from a session, then carry no
+    user. That is the default log, refused as one, not a file of records quarantined for no account."""
+    entries = [f"2024-03-05 14:22:3{n}.000 EST [4123{n}] LOG:  "
+               + audit(n, "READ", "SELECT", "public.persons", "SELECT * FROM persons") for n in range(1, 4)]
+    path = write(tmp_path / "postgresql.log", "\n".join(entries) + "\n")
+    with pytest.raises(ComplianceError) as refused:
+        ingest(con, path, "pgaudit-stderr", TZ, log_line_prefix=given)
+    message = str(refused.value)
+    assert "\n" not in message and "field log_line_prefix" in message
+    assert "none of the 3 AUDIT records" in message and "log_line_prefix = '%m [%p] %q%u@%d '" in message
+    assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
+
+
 def test_prefix_patterns_cover_q_and_padding():
     start, entry, names = prefix_patterns("%m [%-6p] %q%u@%d ")
     assert names[:4] == ["log_time", "process_id", "user_name", "database_name"]
