@@ -720,49 +720,53 @@ def kinds(found: Audit) -> Counter:
     return Counter(event["source_action"] for event in found.reading.events.values())
 
 
+def stderr_audit(name: str, run: Captured, source: str, written_with: str, factory,
+                 given: str | None = None) -> Audit:
+    """The run's stderr log read here (with the prefix the server wrote) and ingested as `source`
+    with `given` (None: the reader detects it)."""
+    path = run.logs / "postgresql"
+    return audit(name, path, read_pg(stderr_entries(path, written_with), source, exact_ids=False),
+                 factory.mktemp("home"), "pgaudit-stderr", source, given)
+
+
+def csvlog_audit(name: str, run: Captured, source: str, factory) -> Audit:
+    path = run.logs / "postgresql.csv"
+    return audit(name, path, read_pg(csvlog_entries(path), source, exact_ids=True), factory.mktemp("home"),
+                 "pgaudit-csvlog", source)
+
+
 @pytest.fixture(scope="module")
 def pg_a_stderr(pg_a, tmp_path_factory) -> Audit:
     # Ingested with the prefix the server reports, as an operator would pass it.
-    return audit("pg_a stderr (Debian prefix)", pg_a.logs / "postgresql",
-                 read_pg(stderr_entries(pg_a.logs / "postgresql", DEBIAN_PREFIX), "pg_a", exact_ids=False),
-                 tmp_path_factory.mktemp("home"), "pgaudit-stderr", "pg_a", pg_a.log_line_prefix)
+    return stderr_audit("pg_a stderr (Debian prefix)", pg_a, "pg_a", DEBIAN_PREFIX, tmp_path_factory,
+                        pg_a.log_line_prefix)
 
 
 @pytest.fixture(scope="module")
 def pg_a_csvlog(pg_a, tmp_path_factory) -> Audit:
-    return audit("pg_a csvlog", pg_a.logs / "postgresql.csv",
-                 read_pg(csvlog_entries(pg_a.logs / "postgresql.csv"), "pg_a", exact_ids=True),
-                 tmp_path_factory.mktemp("home"), "pgaudit-csvlog", "pg_a")
+    return csvlog_audit("pg_a csvlog", pg_a, "pg_a", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def pg_b_stderr(pg_b, tmp_path_factory) -> Audit:
     # No prefix given: the reader detects PostgreSQL's default, which has no %u.
-    return audit("pg_b stderr (default prefix)", pg_b.logs / "postgresql",
-                 read_pg(stderr_entries(pg_b.logs / "postgresql", DEFAULT_PREFIX), "pg_b", exact_ids=False),
-                 tmp_path_factory.mktemp("home"), "pgaudit-stderr", "pg_b")
+    return stderr_audit("pg_b stderr (default prefix)", pg_b, "pg_b", DEFAULT_PREFIX, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def pg_b_csvlog(pg_b, tmp_path_factory) -> Audit:
-    return audit("pg_b csvlog", pg_b.logs / "postgresql.csv",
-                 read_pg(csvlog_entries(pg_b.logs / "postgresql.csv"), "pg_b", exact_ids=True),
-                 tmp_path_factory.mktemp("home"), "pgaudit-csvlog", "pg_b")
+    return csvlog_audit("pg_b csvlog", pg_b, "pg_b", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def pg_c_stderr(pg_c, tmp_path_factory) -> Audit:
     # No prefix given: the reader must detect the RDS prefix.
-    return audit("pg_c stderr (RDS prefix, reused pid)", pg_c.logs / "postgresql",
-                 read_pg(stderr_entries(pg_c.logs / "postgresql", RDS_PREFIX), "pg_c", exact_ids=False),
-                 tmp_path_factory.mktemp("home"), "pgaudit-stderr", "pg_c")
+    return stderr_audit("pg_c stderr (RDS prefix, reused pid)", pg_c, "pg_c", RDS_PREFIX, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def pg_c_csvlog(pg_c, tmp_path_factory) -> Audit:
-    return audit("pg_c csvlog (reused pid)", pg_c.logs / "postgresql.csv",
-                 read_pg(csvlog_entries(pg_c.logs / "postgresql.csv"), "pg_c", exact_ids=True),
-                 tmp_path_factory.mktemp("home"), "pgaudit-csvlog", "pg_c")
+    return csvlog_audit("pg_c csvlog (reused pid)", pg_c, "pg_c", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
