@@ -138,8 +138,10 @@ def evaluate_month(con: duckdb.DuckDBPyConnection, pack: PolicyPack, month: str,
                    rules: list[Rule] | None = None, seconds: dict[str, float] | None = None) -> int:
     """Replace the month's flags with what every rule finds now, in one transaction; return the
     number of flags. `seconds`, when given, receives each rule's time."""
-    rules = load_rules() if rules is None else rules
-    problems = pack_exemption_problems(pack.data, load_rules())
+    catalog = load_rules()
+    rules = catalog if rules is None else rules
+    # Against the whole catalog: a run of some rules may meet an exemption from another.
+    problems = pack_exemption_problems(pack.data, catalog)
     if problems:
         raise ComplianceError(problems[0], path=str(pack.path))
     install_views(con, pack)
