@@ -21,7 +21,7 @@ from compliance.queries import literal
 from compliance.months import month_bounds
 from compliance.policy.pack import PolicyPack
 from compliance.rules.catalog import Rule, load_rules, pack_exemption_problems
-from compliance.rules.views import install_views
+from compliance.rules.views import install_views, scope_local_time
 
 RULE_OUTPUT = ("subject_type", "subject_id", "account_id", "person_id", "event_ts", "window_start",
                "summary", "evidence")
@@ -91,13 +91,15 @@ SCOPE_BEFORE_BEYOND_BASELINE = dt.timedelta(days=2)
 def scope_access(con: duckdb.DuckDBPyConnection, start: dt.datetime, end: dt.datetime) -> None:
     """Narrow the access events the month's rules see (`evaluation_events`, under
     `access_enriched`) to the month, the volume baseline's days before it and a week after, so that
-    no rule reads the warehouse's whole history."""
+    no rule reads the warehouse's whole history; their local times are reckoned without a zone
+    lookup per event (`scope_local_time`)."""
     [(baseline_days,)] = con.execute("SELECT CAST(threshold('volume_spike', 'baseline_days') AS INTEGER)").fetchall()
     low = start - dt.timedelta(days=baseline_days or 0) - SCOPE_BEFORE_BEYOND_BASELINE
     high = end + SCOPE_AFTER
     con.execute(f"""CREATE OR REPLACE TEMP VIEW evaluation_events AS SELECT * FROM access_events
                     WHERE event_ts >= {literal(low.isoformat())}::TIMESTAMPTZ
                       AND event_ts < {literal(high.isoformat())}::TIMESTAMPTZ""")
+    scope_local_time(con, low, high)
 
 
 # Views of sql/views/60_access_enriched.sql that every access rule reads, small next to the month

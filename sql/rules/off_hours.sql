@@ -10,7 +10,7 @@ judged AS (
     SELECT *,
            CASE WHEN isodow(local_day) >= 6 THEN 'at a weekend'
                 WHEN local_day IN (SELECT day FROM policy_holidays) THEN 'on a federal holiday'
-                WHEN NOT in_any_window(local_time, [work_hours]) THEN 'outside working hours ' || work_hours
+                WHEN NOT in_time_windows(local_time, work_windows) THEN 'outside working hours ' || work_hours
            END AS when_off
     FROM hours)
 SELECT 'access_event' AS subject_type, e.event_id AS subject_id, e.resolved_account AS account_id,

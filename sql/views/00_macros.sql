@@ -2,6 +2,10 @@
 -- pack_tz(), pack_setting(name) and threshold(rule, name) beforehand.
 -- 00:00 local on a calendar day, as an instant.
 CREATE OR REPLACE TEMP MACRO local_midnight(day) AS timezone(pack_tz(), CAST(day AS TIMESTAMP));
+-- An instant's wall-clock time in the pack's zone. An evaluation redefines it for the instants it
+-- judges with the zone's offsets written out (compliance/rules/views.py, `scope_local_time`): the
+-- same values, without a zone lookup for each of a month's millions of events.
+CREATE OR REPLACE TEMP MACRO local_time(ts) AS timezone(pack_tz(), ts);
 -- Where a row came from: the file and the physical line (for evidence).
 CREATE OR REPLACE TEMP MACRO source_of(batch, line) AS
     json_object('file', (SELECT src_batch.path FROM batches src_batch WHERE src_batch.batch_id = batch),
@@ -33,12 +37,15 @@ CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS
     || '+00:00';
 CREATE OR REPLACE TEMP MACRO flag_id(rule, subject_type, subject_id, window_start) AS
     substr(sha256(rule || '|' || subject_type || '|' || subject_id || '|' || coalesce(iso_utc(window_start), '')), 1, 20);
--- A local time of day inside one of the windows "HH:MM-HH:MM" (an overnight window such as
--- 22:00-02:00 wraps past midnight; 24:00 is the end of the day).
-CREATE OR REPLACE TEMP MACRO in_any_window(local_time, windows) AS
-    len(list_filter(windows, lambda w:
-        CASE WHEN CAST(split_part(w, '-', 1) AS TIME) <= CAST(replace(split_part(w, '-', 2), '24:00', '23:59:59.999999') AS TIME)
-             THEN local_time >= CAST(split_part(w, '-', 1) AS TIME)
-                  AND local_time < CAST(replace(split_part(w, '-', 2), '24:00', '23:59:59.999999') AS TIME)
-             ELSE local_time >= CAST(split_part(w, '-', 1) AS TIME)
-                  OR local_time < CAST(split_part(w, '-', 2) AS TIME) END)) > 0;
+-- Windows of the day "HH:MM-HH:MM" as {start, stop} times (an overnight window such as
+-- 22:00-02:00 wraps past midnight; 24:00 is the end of the day): parsed once per account, not
+-- once per event, where a month's events are judged against them.
+CREATE OR REPLACE TEMP MACRO time_windows(windows) AS
+    list_transform(windows, lambda w: {'start': CAST(split_part(w, '-', 1) AS TIME),
+                                       'stop': CAST(replace(split_part(w, '-', 2), '24:00', '23:59:59.999999') AS TIME)});
+-- A local time of day inside one of the parsed windows.
+CREATE OR REPLACE TEMP MACRO in_time_windows(local_time, bounds) AS
+    len(list_filter(bounds, lambda b:
+        CASE WHEN b.start <= b.stop THEN local_time >= b.start AND local_time < b.stop
+             ELSE local_time >= b.start OR local_time < b.stop END)) > 0;
+CREATE OR REPLACE TEMP MACRO in_any_window(local_time, windows) AS in_time_windows(local_time, time_windows(windows));

@@ -8,7 +8,7 @@ WITH received AS (
     UNION ALL SELECT 'arrests', 'arrests', arrest_ts FROM arrests
     UNION ALL SELECT 'custody_events', 'custody_events', event_ts FROM custody_events
     UNION ALL SELECT 'detainers', 'detainers', received_at FROM detainers)
-SELECT table_name, source, CAST(timezone(pack_tz(), ts) AS DATE) AS day, count(*) AS rows_received
+SELECT table_name, source, CAST(local_time(ts) AS DATE) AS day, count(*) AS rows_received
 FROM received WHERE ts IS NOT NULL GROUP BY ALL;
 
 -- Gaps in the access logs. `sequence`: a source the pack lists in log_gap.gap_free_sequences

@@ -40,10 +40,11 @@ SELECT e.*,
        a.agency, a.agency_kind, a.access_start, a.access_end,
        coalesce(a.can_write, false) AS can_write,
        coalesce(nullif(a.work_hours, ''), pack_setting('work_hours') ->> '$') AS work_hours,
-       timezone(pack_tz(), e.event_ts) AS local_ts,
+       coalesce(a.work_windows, time_windows([pack_setting('work_hours') ->> '$'])) AS work_windows,
+       local_time(e.event_ts) AS local_ts,
        -- The client program as the log names it (pgaudit, SQL Server; absent from server_audit).
        e.extra ->> 'application_name' AS application_name,
-       CAST(timezone(pack_tz(), e.event_ts) AS DATE) AS local_day,
+       CAST(local_time(e.event_ts) AS DATE) AS local_day,
        -- "10.1.2.3:52344" and "[::1]:5432" name the same host as "10.1.2.3" and "::1".
        CASE WHEN e.client_addr LIKE '[%]%' THEN regexp_extract(e.client_addr, '^\[([^\]]*)\]', 1)
             WHEN length(e.client_addr) - length(replace(e.client_addr, ':', '')) = 1
@@ -60,5 +61,6 @@ SELECT e.*,
        sa.disables_audit, sa.touches_audit_tables
 FROM executions e
 LEFT JOIN account_map m ON m.source = e.source AND m.db_user = e.account_id
-LEFT JOIN accounts a ON a.account_id = coalesce(m.account_id, e.account_id)
+LEFT JOIN (SELECT *, time_windows([coalesce(nullif(work_hours, ''), pack_setting('work_hours') ->> '$')]) AS work_windows
+           FROM accounts) a ON a.account_id = coalesce(m.account_id, e.account_id)
 LEFT JOIN evaluation_statements sa ON sa.statement = e.statement;

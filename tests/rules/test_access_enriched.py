@@ -1,9 +1,14 @@
 """`access_enriched` as an evaluation reads it: one statement, one finding, and the live views back
-once the evaluation is over (`computed_once` in compliance/rules/engine.py)."""
+once the evaluation is over (`computed_once` in compliance/rules/engine.py), and its local times."""
+import datetime as dt
+
+import pytest
+
 from compliance import warehouse
 from compliance.policy.pack import load_pack
 from compliance.rules.catalog import load_rules
 from compliance.rules.engine import evaluate_month, load_sample
+from compliance.rules.views import scope_local_time
 from compliance.sources.canonical import CANONICAL
 from compliance.sources.statements import stage_statements
 
@@ -69,4 +74,39 @@ def test_after_an_evaluation_the_connection_reads_live_events_again():
     assert con.execute("SELECT table_name FROM duckdb_tables() "
                        "WHERE table_name LIKE '%computed'").fetchall() == []
     assert missing_purpose_flags(con, "2020-06") == ["J1"]
+    con.close()
+
+
+@pytest.mark.parametrize("zone, low, high", [
+    # Both of New York's changes in 2026, and a scope with none.
+    ("America/New_York", "2026-02-20T00:00:00+00:00", "2026-04-10T00:00:00+00:00"),
+    ("America/New_York", "2026-09-15T00:00:00+00:00", "2026-11-08T00:00:00+00:00"),
+    ("America/New_York", "2026-06-01T00:00:00+00:00", "2026-07-01T00:00:00+00:00"),
+    # Lord Howe Island moves its clocks by half an hour; Kathmandu is 5:45 ahead.
+    ("Australia/Lord_Howe", "2026-03-20T00:00:00+00:00", "2026-04-20T00:00:00+00:00"),
+    ("Asia/Kathmandu", "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00"),
+])
+def test_an_evaluations_local_time_is_the_zones_own_inside_and_outside_its_scope(zone, low, high):
+    con = warehouse.memory()
+    con.execute(f"CREATE OR REPLACE TEMP MACRO pack_tz() AS '{zone}'")
+    low, high = dt.datetime.fromisoformat(low), dt.datetime.fromisoformat(high)
+    scope_local_time(con, low, high)
+    assert "make_timestamp" in con.execute(
+        "SELECT macro_definition FROM duckdb_functions() WHERE function_name = 'local_time'").fetchall()[0][0]
+    # Every 7 minutes 30 seconds from a day before the scope to a day after it, and each instant
+    # next to a change of offset.
+    [(compared, differing)] = con.execute("""
+        WITH instants AS (
+            SELECT CAST($low AS TIMESTAMPTZ) - INTERVAL 1 DAY + to_seconds(450 * i) AS ts
+            FROM range(0, CAST((epoch($high) - epoch($low) + 2 * 86400) / 450 AS BIGINT)) t(i)
+            UNION ALL
+            SELECT c.ts + to_microseconds(d)
+            FROM (SELECT ts FROM (SELECT CAST($low AS TIMESTAMPTZ) + to_minutes(i) AS ts,
+                         timezone(pack_tz(), ts) - CAST(timezone('UTC', ts) AS TIMESTAMP) AS off,
+                         lag(off) OVER (ORDER BY ts) AS before
+                  FROM range(0, CAST((epoch($high) - epoch($low)) / 60 AS BIGINT)) t(i))
+                  WHERE off <> before) c, (VALUES (-1), (0), (1)) v(d))
+        SELECT count(*), count(*) FILTER (WHERE local_time(ts) IS DISTINCT FROM timezone(pack_tz(), ts))
+        FROM instants""", {"low": low, "high": high}).fetchall()
+    assert compared > 5_000 and differing == 0
     con.close()
