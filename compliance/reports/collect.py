@@ -10,6 +10,7 @@ and the manifest. Queries live in `sql/reports/`, one per file.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import subprocess
@@ -40,6 +41,11 @@ def code_version() -> str:
         return version("compliance")
 
 
+# Around the month, local times are reckoned without a zone lookup per row (`scope_local_time`):
+# as far back as a volume baseline reaches, and a week on.
+LOCAL_TIME_BEFORE, LOCAL_TIME_AFTER = dt.timedelta(days=62), dt.timedelta(days=7)
+
+
 def rule_summary(rule: Rule) -> dict:
     meta = rule.meta or {}
     return {"rule_id": rule.rule_id, "version": rule.version, "title": meta.get("title"),
@@ -50,10 +56,12 @@ def rule_summary(rule: Rule) -> dict:
 
 def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, options: ReportOptions,
             rules: list[Rule]) -> dict:
-    from compliance.rules.views import install_views
+    from compliance.rules.views import install_views, scope_local_time
 
     install_views(con, pack)  # temp views only: the rules' views that some report queries read
     start, end = month_bounds(month, pack.timezone)
+    # The month's events and the weeks around it, which the coverage and volume queries read.
+    scope_local_time(con, start - LOCAL_TIME_BEFORE, end + LOCAL_TIME_AFTER)
     months = trailing_months(month, TREND_MONTHS)
     params = {"month": month, "month_start": start, "month_end": end, "tz": pack.timezone,
               "first_month": months[0], "per_rule": options.flags_detailed_per_rule,

@@ -4,6 +4,6 @@ WITH days AS (
     FROM range(CAST(CAST(timezone($tz, $month_start) AS DATE) AS TIMESTAMP),
                CAST(CAST(timezone($tz, $month_end) AS DATE) AS TIMESTAMP), INTERVAL 1 DAY) r(d)),
 counts AS (
-    SELECT CAST(timezone($tz, event_ts) AS DATE) AS day, count(*) AS events
+    SELECT CAST(local_time(event_ts) AS DATE) AS day, count(*) AS events
     FROM access_events WHERE event_ts >= $month_start AND event_ts < $month_end GROUP BY ALL)
 SELECT day, coalesce(events, 0) AS events FROM days LEFT JOIN counts USING (day) ORDER BY day
