@@ -188,9 +188,10 @@ def cmd_run(args) -> int:
             home, month, args.policy, _report_options(args),
             progress=lambda stage, seconds, outcome, month=month: print(
                 visible(f"{month}: {stage} done in {seconds:.1f} s: {outcome}"), file=sys.stderr, flush=True))
-        state = "INCOMPLETE" if result["incomplete"] else "complete"
-        print(visible(f"{month}: {result['flags']} flags, {state}, report {result['report_version']} "
+        print(visible(f"{month}: {result['flags']} flags, {result['status']}, report {result['report_version']} "
                       f"{result['report']}"))
+        for line in result["missing_sources"]:
+            print(visible(f"{month}: missing: {line}"))
     return 0
 
 

@@ -62,7 +62,8 @@ def _run_demo(home: Path, month_from: str, month_to: str, seed: int) -> Path:
             raise ComplianceError(f"the monthly DAG failed for {month}; its log:\n" + explain(proc))
         _done(started)
         result = results[-1]
-        print(f"  {month}: {result['flags']} flags, "
-              f"{'INCOMPLETE' if result['incomplete'] else 'complete'}", file=sys.stderr)
+        print(f"  {month}: {result['flags']} flags, {result['status']}", file=sys.stderr)
+        for line in result["missing_sources"]:
+            print(f"  {month}: missing: {line}", file=sys.stderr)
         report = Path(result["report"])
     return report

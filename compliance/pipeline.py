@@ -183,7 +183,8 @@ def run_month(home: Path, month: str, policy_path: Path | None = None, options=N
     reports = timed("report", lambda: build_reports(home, month, policy_path, options),
                     lambda r: f"{r.version} ({'new' if r.created else 'unchanged, kept'})")
     return {"month": month, "flags": flags, "blocking_failures": validation["blocking_failures"],
-            "incomplete": validation["blocking_failures"] > 0, "report": str(reports.ig_html),
+            "status": reports.status, "incomplete": reports.incomplete,
+            "missing_sources": list(reports.missing_sources), "report": str(reports.ig_html),
             "report_version": reports.version, "new_report_version": reports.created,
             "reports": {key: str(path) for key, path in reports.files.items()}}
 

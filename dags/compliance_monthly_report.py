@@ -12,12 +12,13 @@ reports `2026-02`. (A plain cron string would give an empty interval in Airflow 
   start of the data interval in America/New_York; for a run without an interval, the month
   before its logical date (`compliance.months.report_month_for`).
 * **run_report** calls `compliance.pipeline.run_month(home, month, policy)`. A month whose
-  blocking checks failed is still reported, marked INCOMPLETE, and raises an `INCOMPLETE` alert;
-  the run succeeds.
+  blocking checks failed, or a source the pack's `report_sources` lists missed expected days, is
+  still reported, marked INCOMPLETE, and raises an `INCOMPLETE` alert naming what is missing; a
+  month with no data at all is marked NO DATA and raises a `NO_DATA` alert. The run succeeds.
 * **deliver_reports** e-mails the committee summary (PDF attached) and a note to IG staff through
   the SMTP connection `compliance_smtp_conn_id` (default `smtp_default`), to the addresses in the
   Variables `compliance_committee_recipients` and `compliance_ig_recipients`
-  (`compliance.pipeline.deliver`). An INCOMPLETE month is not sent to the committee. With no
+  (`compliance.pipeline.deliver`). An INCOMPLETE or NO DATA month is not sent to the committee. With no
   recipients configured the task is skipped. It reads the report folder only, so it runs outside
   the warehouse pool.
 
@@ -98,10 +99,11 @@ def compliance_monthly_report():
         # One parseable line for people and for tests/dags/test_monthly_dag_run.py.
         print("COMPLIANCE_RESULT " + json.dumps(result, sort_keys=True))
         if result.get("incomplete"):
+            missing = "; ".join(result.get("missing_sources") or [])
             ComplianceAlertNotifier(
-                home=home, kind="INCOMPLETE",
+                home=home, kind=result["status"].replace(" ", "_"),
                 message=(f"month={month} blocking_failures={result.get('blocking_failures')} "
-                         f"report={result.get('report')}"),
+                         + (f"missing=[{missing}] " if missing else "") + f"report={result.get('report')}"),
             )(get_current_context())
         return result
 

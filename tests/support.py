@@ -76,3 +76,26 @@ def smtp_connection(port: int) -> str:
 
 def attachments(message) -> dict[str, bytes]:
     return {part.get_filename(): part.get_payload(decode=True) for part in message.iter_attachments()}
+
+
+def delivered(month: str) -> dict[str, list[dict]]:
+    """Rows for tiny_home by which every source of the default pack's `report_sources` delivered
+    for every day of `month` (one record a day each, at local noon; the detainers as a file of no
+    rows named for the month): what makes a month complete rather than NO DATA or INCOMPLETE."""
+    import calendar
+
+    year, number = (int(part) for part in month.split("-"))
+    days = [f"{month}-{day:02d}T12:00:00-04:00" for day in range(1, calendar.monthrange(year, number)[1] + 1)]
+    return {
+        "arrests": [{"arrest_id": f"A{i}", "person_id": "P1", "arrest_ts": ts, "batch_id": "delivered",
+                     "source_line": i + 2} for i, ts in enumerate(days)],
+        "custody_events": [{"event_id": f"C{i}", "person_id": "P1", "booking_id": "B1", "event_type": "booked",
+                            "event_ts": ts, "batch_id": "delivered", "source_line": i + 2} for i, ts in enumerate(days)],
+        "access_events": [{"event_id": f"{source}-{i}", "event_ts": ts, "account_id": "u1", "source": source,
+                           "batch_id": "delivered", "source_line": i + 2}
+                          for source in ("pars_app", "pars_db") for i, ts in enumerate(days)],
+        "batches": [{"batch_id": "detainers-file", "source": "canonical", "table_name": "detainers",
+                     "path": f"landing/detainers/detainers_{month}.csv", "sha256": "0" * 64, "rows_read": 0,
+                     "rows_loaded": 0, "rows_quarantined": 0, "rows_ignored": 0, "ignored_reasons": {},
+                     "ingested_at": "2026-01-01T06:00:00Z"}],
+    }

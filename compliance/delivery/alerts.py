@@ -79,7 +79,7 @@ class ComplianceAlertNotifier(BaseNotifier):
     :param home: the warehouse home; default: resolved at alert time like the tasks resolve it
         (Airflow Variable `compliance_home`, else `COMPLIANCE_HOME`, else the checkout default).
     :param kind: the alert's first word after the time stamp (FAILED, STALE, LATE, REFUSED,
-        INCOMPLETE, ...).
+        INCOMPLETE, NO_DATA, ...).
     :param message: fixed text instead of the callback context's exception.
     """
 

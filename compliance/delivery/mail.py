@@ -3,8 +3,8 @@ through Airflow's SMTP provider (`SmtpHook`, configured by an Airflow connection
 
 Reads the version folder only (its manifest and PDF), never the warehouse. What was sent is kept in
 the version's `delivery.json`, so a retried or re-run task does not send the same version to the
-same people twice; a new version (late data) is sent again and says what changed. An INCOMPLETE
-month is not sent to the committee; the IG note says so.
+same people twice; a new version (late data) is sent again and says what changed. An INCOMPLETE or
+NO DATA month is not sent to the committee; the IG note says so.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from compliance.errors import ComplianceError
 from compliance.reports import versions
+from compliance.reports.manifest import WITHHELD_STATUSES
 from compliance.reports.monthly import month_label
 from compliance.reports.render import render
 
@@ -68,8 +69,8 @@ def deliver_reports(home: Path, month: str, *, committee_to: list[str], ig_to: l
 
     if not committee_to:
         outcome["committee"] = "no recipients configured"
-    elif manifest["status"] == "INCOMPLETE":
-        outcome["committee"] = "withheld: the month is INCOMPLETE"
+    elif manifest["status"] in WITHHELD_STATUSES:
+        outcome["committee"] = f"withheld: the month is {manifest['status']}"
     elif sent_at := _already_sent(log, "committee", committee_to):
         outcome["committee"] = f"already sent at {sent_at}"
     else:

@@ -115,6 +115,43 @@ def check_pack(pack: PolicyPack) -> list[str]:
             if key not in agreement:
                 problems.append(f"field agreements[{index}].{key}: missing")
     problems += service_account_problems(data.get("service_accounts") or [])
+    problems += report_source_problems(data.get("report_sources") or [])
+    return problems
+
+
+# How often a report source delivers (docs/policy-packs.md, "Report sources").
+DELIVERY_SCHEDULES = ("daily", "weekdays", "business_days", "monthly")
+REPORT_SOURCE_FIELDS = ("name", "table", "source", "delivers", "why")
+# The tables a report source may name; access_events is told apart by its `source`.
+REPORT_SOURCE_TABLES = ("arrests", "charges", "detainers", "custody_events", "access_events")
+
+
+def report_source_problems(entries) -> list[str]:
+    """What is wrong with the `report_sources` block (docs/policy-packs.md, "Report sources")."""
+    if not isinstance(entries, list):
+        return ["field report_sources: must be a list of entries"]
+    problems, seen = [], set()
+    for index, entry in enumerate(entries):
+        where = f"report_sources[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"field {where}: must be a mapping")
+            continue
+        for key in sorted(set(entry) - set(REPORT_SOURCE_FIELDS)):
+            problems.append(f"field {where}.{key}: unknown (known: {', '.join(REPORT_SOURCE_FIELDS)})")
+        for key in ("name", "table", "delivers", "why"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                problems.append(f"field {where}.{key}: missing")
+        if entry.get("name") in seen:
+            problems.append(f"field {where}.name: {entry['name']} has an earlier entry")
+        seen.add(entry.get("name"))
+        if isinstance(entry.get("table"), str) and entry["table"] not in REPORT_SOURCE_TABLES:
+            problems.append(f"field {where}.table: must be one of {', '.join(REPORT_SOURCE_TABLES)}")
+        if entry.get("table") == "access_events" and not entry.get("source"):
+            problems.append(f"field {where}.source: an access_events entry names its source (pars_app, a database log's name)")
+        if "source" in entry and entry.get("table") != "access_events":
+            problems.append(f"field {where}.source: only an access_events entry names a source")
+        if isinstance(entry.get("delivers"), str) and entry["delivers"] not in DELIVERY_SCHEDULES:
+            problems.append(f"field {where}.delivers: must be one of {', '.join(DELIVERY_SCHEDULES)}")
     return problems
 
 
@@ -217,6 +254,11 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE policy_holidays (day DATE, name VARCHAR)")
     con.executemany("INSERT INTO policy_holidays VALUES (?, ?)", days)
     install_service_accounts(con, data.get("service_accounts") or [])
+    con.execute("""CREATE OR REPLACE TEMP TABLE policy_report_sources (
+                       name VARCHAR, table_name VARCHAR, source VARCHAR, delivers VARCHAR, why VARCHAR)""")
+    rows = [[e["name"], e["table"], e.get("source"), e["delivers"], e["why"]] for e in data.get("report_sources") or []]
+    if rows:
+        con.executemany("INSERT INTO policy_report_sources VALUES (?, ?, ?, ?, ?)", rows)
     settings = {
         "timezone": tz,
         "pack": pack.name,

@@ -20,6 +20,7 @@ from compliance import evidence, warehouse
 from compliance.policy.pack import PolicyPack
 from compliance.reports import signing, versions
 from compliance.reports.collect import collect, digest
+from compliance.reports.manifest import WITHHELD_STATUSES
 from compliance.reports.options import ReportOptions
 
 OUTPUTS = {
@@ -44,6 +45,7 @@ class ReportSet:
     created: bool
     status: str
     files: dict[str, Path]
+    missing_sources: tuple[str, ...] = ()  # the report sources that missed days (manifest.py)
 
     @property
     def ig_html(self) -> Path:
@@ -51,7 +53,8 @@ class ReportSet:
 
     @property
     def incomplete(self) -> bool:
-        return self.status == "INCOMPLETE"
+        """NO DATA or INCOMPLETE: a month that is not sent to the committee."""
+        return self.status in WITHHELD_STATUSES
 
     def as_dict(self) -> dict:
         return {"month": self.month, "version": self.version, "directory": str(self.directory),
@@ -73,7 +76,8 @@ def _sha256(path: Path) -> str:
 
 def report_set(directory: Path, manifest: dict, created: bool) -> ReportSet:
     return ReportSet(manifest["month"], manifest["version"], directory, created, manifest["status"],
-                     {key: directory / out["file"] for key, out in manifest["outputs"].items()})
+                     {key: directory / out["file"] for key, out in manifest["outputs"].items()},
+                     tuple(manifest.get("missing_sources", ())))
 
 
 def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dict | None) -> dict:

@@ -96,6 +96,8 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
         "validation": queries.rows(con, "reports/validation_results", params),
         "volume_unjudged": queries.rows(con, "reports/volume_unjudged", params),
         "quality": quality_section(con, month, pack),
+        "completeness": {"has_data": queries.rows(con, "reports/month_has_data", params)[0]["has_data"],
+                         "sources": queries.rows(con, "reports/source_coverage", params)},
         "illinois": statutory_rows,
         "nyc": queries.rows(con, "reports/nyc_detainers", params)[0],
     }

@@ -18,17 +18,46 @@ LISTED_FLAG_CHANGES = 1000
 FLAG_CHANGE_KINDS = ("added", "removed", "changed")
 SECTIONS = {
     "trend": ("flag_counts", "month_status"),
-    "coverage": ("coverage", "days", "batches", "quarantine"),
+    "coverage": ("coverage", "days", "batches", "quarantine", "completeness"),
     "data quality": ("validation",),
     "statutory exports": ("illinois", "nyc"),
 }
 
 
+# A month in one of these states is not sent to the committee (compliance/delivery/mail.py).
+WITHHELD_STATUSES = ("NO DATA", "INCOMPLETE")
+
+
 def status_of(data: dict) -> str:
+    """NO DATA: nothing of the month is in the warehouse. INCOMPLETE: a source the report relies
+    on missed days it was expected to deliver (docs/policy-packs.md, "Report sources"), or a
+    blocking check failed. Otherwise complete once validated."""
     validation = data["validation"]
-    if any(v["blocking"] and not v["success"] for v in validation):
+    if not data["completeness"]["has_data"]:
+        return "NO DATA"
+    if any(not source["complete"] for source in data["completeness"]["sources"]) or \
+            any(v["blocking"] and not v["success"] for v in validation):
         return "INCOMPLETE"
     return "complete" if validation else "not validated"
+
+
+def missing_sources(data: dict) -> list[str]:
+    """One line per report source that missed days: what a person reads in the CLI, the alert and
+    the manifest."""
+    from compliance.reports.render import day_spans
+
+    lines = []
+    for source in data["completeness"]["sources"]:
+        if source["complete"]:
+            continue
+        if source["delivers"] == "monthly":
+            lines.append(f"{source['name']}: nothing delivered for {data['month']}")
+            continue
+        spans = ", ".join(first if first == last else f"{first} to {last}"
+                          for first, last in day_spans(source["missing_days"]))
+        lines.append(f"{source['name']}: no records on {source['expected'] - source['covered']} of "
+                     f"{source['expected']} expected days ({spans})")
+    return lines
 
 
 def core(data: dict, fingerprint: str, committee: dict) -> dict:
@@ -41,6 +70,7 @@ def core(data: dict, fingerprint: str, committee: dict) -> dict:
         "month": data["month"],
         "fingerprint": fingerprint,
         "status": status_of(data),
+        "missing_sources": missing_sources(data),
         "code_version": data["code_version"],
         "policy_pack": data["policy"],
         "options": data["options"],

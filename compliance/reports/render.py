@@ -3,6 +3,7 @@ quotes logs: SQL statements, search terms, names), every value shown bounded in 
 control and bidi characters made visible, and the few filters the templates share."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,19 @@ SHOWN_CHARACTERS = 2000
 
 def thousands(value) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def day_spans(days: list[str]) -> list[tuple[str, str]]:
+    """ISO days as runs of consecutive days, (first, last) each: the days a source missed, read as
+    "2018-09-03 to 2018-09-05" rather than three dates."""
+    spans: list[list] = []
+    for text in sorted(days):
+        day = dt.date.fromisoformat(text)
+        if spans and day - spans[-1][1] == dt.timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [(first.isoformat(), last.isoformat()) for first, last in spans]
 
 
 def shown(text: str) -> str:
@@ -72,6 +86,7 @@ def environment(folder: Path = TEMPLATES):
                       trim_blocks=True, lstrip_blocks=True, finalize=_for_display)
     env.filters["thousands"] = thousands
     env.filters["pretty"] = pretty
+    env.filters["day_spans"] = day_spans
     return env
 
 

@@ -40,7 +40,8 @@ def test_the_demo_home_is_owner_only_throughout(tmp_path, monkeypatch):
     def monthly(airflow_home, compliance_home, month):
         report = compliance_home / "reports" / month / "v1" / f"ig-report-{month}.html"
         child_writes(airflow_home / "logs" / "dag_id=compliance_monthly_report" / "attempt=1.log", report)
-        return dag_run({"flags": 1, "incomplete": False, "report": str(report)})
+        return dag_run({"flags": 1, "status": "complete", "incomplete": False, "missing_sources": [],
+                        "report": str(report)})
 
     monkeypatch.setattr(demo, "prepare_airflow_home", lambda airflow_home: child_writes(airflow_home / "airflow.db"))
     monkeypatch.setattr(demo, "run_daily_dag", daily)

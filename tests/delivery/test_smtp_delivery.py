@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,19 @@ from pypdf import PdfReader
 
 from compliance import pipeline, warehouse
 from compliance.errors import ComplianceError
-from support import SMTP_CONN_ID, attachments, free_port, smtp_connection
+from support import SMTP_CONN_ID, attachments, delivered, free_port, smtp_connection
 
 MONTH = "2016-03"
 
 
 def small_home(home: Path, *, complete: bool) -> Path:
-    """A warehouse with a few stable-rule flags and one blocking check (passing or not)."""
+    """A warehouse with a few stable-rule flags, every report source delivered and one blocking
+    check (passing or not)."""
     with warehouse.connect(home) as con:
+        for table, rows in delivered(MONTH).items():
+            for row in rows:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM (SELECT {', '.join('?' for _ in row)}) "
+                            f"t({', '.join(row)})", [json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
         for i in range(12):
             con.execute("INSERT INTO flags VALUES (?, 'ineligible_hold', 'v', 'ineligible_hold', 'high', ?, "
                         "'detainer', ?, NULL, ?, TIMESTAMPTZ '2016-03-10 12:00:00-05', 'held', '{}')",

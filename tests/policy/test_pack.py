@@ -55,6 +55,14 @@ def test_versions_become_contiguous_local_periods():
     (lambda d: d["service_accounts"][1].update(host=["10.20.5.11"]), "service_accounts[1].host: unknown"),
     (lambda d: d["service_accounts"][1].update(person_read_windows=["1:00-5:00"]),
      "service_accounts[1].person_read_windows: '1:00-5:00' is not HH:MM-HH:MM"),
+    (lambda d: d["report_sources"][1].update(delivers="hourly"),
+     "report_sources[1].delivers: must be one of daily, weekdays, business_days, monthly"),
+    (lambda d: d["report_sources"][3].pop("source"), "report_sources[3].source: an access_events entry names its source"),
+    (lambda d: d["report_sources"][0].update(source="ice"), "report_sources[0].source: only an access_events entry"),
+    (lambda d: d["report_sources"][2].update(table="bookings"), "report_sources[2].table: must be one of"),
+    (lambda d: d["report_sources"][2].pop("why"), "report_sources[2].why: missing"),
+    (lambda d: d["report_sources"][4].update(name="pars_app"), "report_sources[4].name: pars_app has an earlier entry"),
+    (lambda d: d["report_sources"][4].update(deliver="daily"), "report_sources[4].deliver: unknown"),
 ])
 def test_lint_names_the_problem(tmp_path, change, message):
     path = copy_pack(tmp_path, change)

@@ -27,3 +27,4 @@ def flag_row(flag_id: str, month: str, *, rule_id: str = "ineligible_hold", cate
             "evidence": evidence if evidence is not None else {
                 "reason": "no qualifying conviction", "policy_citation": "EO 5-16 § 1",
                 "source_lines": [{"file": "landing/detainers/detainers_2016-03.csv", "line": 2}]}}
+

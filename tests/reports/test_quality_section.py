@@ -1,5 +1,5 @@
 """End to end: a generated month from which one day of access logs was withheld, with one row a
-faulty source let through. The month is still reported, INCOMPLETE, with the failures listed, the
+faulty source let through. The month is still reported, INCOMPLETE, with the missing day and the failures listed, the
 coverage gap shown and flagged; a file that arrives afterwards is accepted, reported as late,
 and the month's re-run includes it."""
 from __future__ import annotations
@@ -65,8 +65,12 @@ def month_run(tmp_path_factory):
 def test_the_month_is_reported_incomplete_with_its_failures(month_run):
     _, home, run = month_run
     assert run["incomplete"] and run["blocking_failures"] == 1
+    # The withheld day is missing from both access logs the pack's report relies on.
+    assert run["status"] == "INCOMPLETE" and run["missing_sources"] == [
+        f"{source}: no records on 1 of 31 expected days ({WITHHELD})" for source in ("pars_app", "pars_db")]
     html = Path(run["report"]).read_text()
-    assert "INCOMPLETE: blocking data-quality checks failed" in html
+    assert "INCOMPLETE: sources this report relies on are missing: pars_app (access_events, source pars_app)" in html
+    assert "; and blocking data-quality checks failed (see Data quality)." in html
     assert "Every file reconciles: rows read = loaded + quarantined + ignored" in html
     with warehouse.connect(home, read_only=True) as con:
         checks = con.execute("SELECT table_name, expectation, blocking, success FROM validation_runs "

@@ -92,6 +92,31 @@ class Truth:
             return sum(1 for s in stamps if s is not None and start <= s < end)
         return self.one(f"SELECT count(*) FROM {table.split(' ')[0]}")
 
+    def source_days(self, name: str) -> dict[str, int]:
+        """A report source's expected and covered days, from the pack's YAML and Python over the
+        rows' stamps (the generated months deliver by rows; monthly detainers by their file)."""
+        from compliance.config import DEFAULT_POLICY
+
+        entry = next(e for e in yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))["report_sources"]
+                     if e["name"] == name)
+        start, end = local_bounds(self.month)
+        days = [(start + dt.timedelta(days=i)).date() for i in range((end - start).days + 1)]
+        days = [d for d in days if d < end.astimezone(TZ).date()]
+        columns = {"access_events": "event_ts", "arrests": "arrest_ts", "custody_events": "event_ts",
+                   "detainers": "received_at"}
+        sql = f"SELECT {columns[entry['table']]} FROM {entry['table']}"
+        rows = self.con.execute(sql + (" WHERE source = ?" if entry.get("source") else ""),
+                                [entry["source"]] if entry.get("source") else []).fetchall()
+        seen = {s.astimezone(TZ).date() for (s,) in rows if s is not None}
+        if entry["delivers"] == "monthly":
+            files = [p for (p,) in self.con.execute("SELECT path FROM batches WHERE table_name = ?",
+                                                    [entry["table"]]).fetchall()]
+            covered = int(any(d in seen for d in days) or any(f"_{self.month}." in p for p in files))
+            return {"expected": 1, "covered": covered, "missing": 1 - covered}
+        assert entry["delivers"] == "daily", entry
+        covered = sum(d in seen for d in days)
+        return {"expected": len(days), "covered": covered, "missing": len(days) - covered}
+
     def events_per_day(self) -> Counter:
         start, end = local_bounds(self.month)
         return Counter(s.astimezone(TZ).date().isoformat()
@@ -136,6 +161,8 @@ def expected_ig(truth: Truth, key: str, attrs: dict, options: ReportOptions, cap
         return len(truth.received())
     if parts[0] == "coverage":
         return truth.coverage(key.removeprefix("coverage."))
+    if parts[0] == "source":
+        return truth.source_days(parts[1])[parts[2]]
     if parts[0] == "day":
         return truth.events_per_day()[parts[1]]
     if parts[0] == "batch":
@@ -179,6 +206,8 @@ def test_every_ig_figure_matches_the_warehouse(generated, truth):
     assert {f"flags.cat.{c}.total" for c in categories} <= set(checked)
     assert {f"trend.{shift(month, -i)}.total" for i in range(12)} <= set(checked)
     assert {f"nyc.{m}" for m in truth.nyc()} <= set(checked)
+    assert {f"source.{name}.{part}" for name in ("arrests", "custody_events", "detainers", "pars_app", "pars_db")
+            for part in ("expected", "covered")} <= set(checked)
     assert {f"rule.{r}.flags" for (r,) in truth.con.execute(
         "SELECT DISTINCT rule_id FROM flags WHERE month = ?", [month]).fetchall()} <= set(checked)
     batches = truth.one("SELECT count(*) FROM batches")

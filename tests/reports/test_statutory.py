@@ -6,6 +6,7 @@ import csv
 
 from compliance import pipeline
 from compliance.reports.statutory import ILLINOIS_COLUMNS
+from support import delivered
 
 MONTH = "2016-03"
 ICE = "U.S. Immigration and Customs Enforcement"
@@ -63,6 +64,8 @@ def test_illinois_and_nyc_exports(tiny_home):
 
 
 def test_a_month_without_detainers_certifies_zero(tiny_home):
-    reports = pipeline.build_reports(tiny_home(), MONTH)
+    """Only a complete month: every source delivered, the detainers as a file of no rows."""
+    reports = pipeline.build_reports(tiny_home(**delivered(MONTH)), MONTH)
+    assert reports.status == "complete"
     assert reports.files["illinois_csv"].read_text(encoding="utf-8").strip() == ",".join(ILLINOIS_COLUMNS)
     assert "No detainer was received: the agency certifies zero." in reports.ig_html.read_text(encoding="utf-8")

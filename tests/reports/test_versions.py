@@ -8,6 +8,7 @@ import stat
 
 from compliance import pipeline, warehouse
 from report_helpers import flag_row, insert_rows
+from support import delivered
 from report_reading import read_html
 
 MONTH = "2016-03"
@@ -21,7 +22,8 @@ def flags(prefix: str, count: int, **kwargs) -> list[dict]:
 def test_late_data_makes_a_new_version_that_states_what_changed(tiny_home):
     home = tiny_home(flags=flags("h", 20) + flags("a", 2, rule_id="access_outside_agreement",
                                                   category="access_outside_agreement", severity="critical")
-                     + flags("r", 15, rule_id="needs_review", category="needs_review", severity="medium"))
+                     + flags("r", 15, rule_id="needs_review", category="needs_review", severity="medium"),
+                     **delivered(MONTH))
     first = pipeline.build_reports(home, MONTH)
     assert (first.version, first.created, first.status) == ("v1", True, "complete")
     first_files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.directory.iterdir()}
@@ -75,7 +77,7 @@ def test_late_data_makes_a_new_version_that_states_what_changed(tiny_home):
 
 
 def test_incomplete_month_is_marked_in_both_reports(tiny_home):
-    home = tiny_home(flags=flags("h", 2), blocking_ok=False)
+    home = tiny_home(flags=flags("h", 2), blocking_ok=False, **delivered(MONTH))
     reports = pipeline.build_reports(home, MONTH)
     assert reports.status == "INCOMPLETE" and reports.incomplete
     assert "INCOMPLETE: blocking data-quality checks failed" in reports.ig_html.read_text(encoding="utf-8")
