@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
@@ -119,6 +120,19 @@ def check_pack(pack: PolicyPack) -> list[str]:
     return problems
 
 
+def _block_entries(block: str, entries, problems: list[str]) -> Iterator[tuple[str, dict]]:
+    """The mappings of a block that is a list of them, each with its place for messages
+    (`block[i]`); what is not such a list or mapping goes to `problems`."""
+    if not isinstance(entries, list):
+        problems.append(f"field {block}: must be a list of entries")
+        return
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            yield f"{block}[{index}]", entry
+        else:
+            problems.append(f"field {block}[{index}]: must be a mapping")
+
+
 # How often a report source delivers (docs/policy-packs.md, "Report sources").
 DELIVERY_SCHEDULES = ("daily", "weekdays", "business_days", "monthly")
 REPORT_SOURCE_FIELDS = ("name", "table", "source", "delivers", "why")
@@ -128,14 +142,8 @@ REPORT_SOURCE_TABLES = ("arrests", "charges", "detainers", "custody_events", "ac
 
 def report_source_problems(entries) -> list[str]:
     """What is wrong with the `report_sources` block (docs/policy-packs.md, "Report sources")."""
-    if not isinstance(entries, list):
-        return ["field report_sources: must be a list of entries"]
     problems, seen = [], set()
-    for index, entry in enumerate(entries):
-        where = f"report_sources[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(f"field {where}: must be a mapping")
-            continue
+    for where, entry in _block_entries("report_sources", entries, problems):
         for key in sorted(set(entry) - set(REPORT_SOURCE_FIELDS)):
             problems.append(f"field {where}.{key}: unknown (known: {', '.join(REPORT_SOURCE_FIELDS)})")
         for key in ("name", "table", "delivers", "why"):
@@ -161,14 +169,8 @@ WINDOW = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:
 
 def service_account_problems(entries) -> list[str]:
     """What is wrong with the `service_accounts` block (docs/policy-packs.md, "Service accounts")."""
-    if not isinstance(entries, list):
-        return ["field service_accounts: must be a list of entries"]
     problems, seen = [], set()
-    for index, entry in enumerate(entries):
-        where = f"service_accounts[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(f"field {where}: must be a mapping")
-            continue
+    for where, entry in _block_entries("service_accounts", entries, problems):
         keys = [key for key in ("account_id", "agency_kind") if entry.get(key)]
         if len(keys) != 1:
             problems.append(f"field {where}: name exactly one of account_id or agency_kind")
