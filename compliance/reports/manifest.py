@@ -12,6 +12,7 @@ from pathlib import Path
 
 from compliance import queries
 from compliance.reports.collect import digest
+from compliance.reports.render import day_spans
 
 # How many ids of added, removed or changed flags a manifest lists (all are counted).
 LISTED_FLAG_CHANGES = 1000
@@ -44,8 +45,6 @@ def status_of(data: dict) -> str:
 def missing_sources(data: dict) -> list[str]:
     """One line per report source that missed days: what a person reads in the CLI, the alert and
     the manifest."""
-    from compliance.reports.render import day_spans
-
     lines = []
     for source in data["completeness"]["sources"]:
         if source["complete"]:
