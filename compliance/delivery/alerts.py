@@ -1,4 +1,6 @@
-"""Failure and freshness alerts from the DAGs: one line in the task log and in `<home>/alerts.log`.
+"""Failure and freshness alerts from the DAGs: one line in the task log, in `<home>/alerts.log` and,
+when data engineers are named (`compliance_alert_recipients`), an e-mail to them through the same
+Airflow SMTP connection as the reports (compliance/delivery/recipients.py).
 
 `ComplianceAlertNotifier` is an Airflow `BaseNotifier`. The DAGs use one as `on_failure_callback`
 in `default_args`, so a task that has used up its retries writes, for example::
@@ -7,11 +9,11 @@ in `default_args`, so a task that has used up its retries writes, for example::
 
 The freshness check (kind STALE) and the daily ingest (kinds LATE and REFUSED) call it with an
 explicit message instead of failing the run.
-E-mail delivery comes later; it will be another notifier beside this one, not a change to it.
 
 This module is imported by the DAG files at parse time: keep it to the standard library and
-`airflow.sdk` (which the DAG file has loaded anyway). Nothing here may raise out of a callback:
-a broken alert must never hide the failure it reports, so file errors are logged and swallowed.
+`airflow.sdk` (which the DAG file has loaded anyway); the SMTP hook is imported only to send.
+Nothing here may raise out of a callback: a broken alert must never hide the failure it reports,
+so file and mail errors are logged and swallowed, and the file is written before the mail is tried.
 """
 from __future__ import annotations
 
@@ -105,5 +107,33 @@ class ComplianceAlertNotifier(BaseNotifier):
             path = append_alert(self._home(), line)
         except Exception as exc:  # never let the alert hide the failure it reports
             self.log.error("compliance alert could not be written to %s: %s", ALERTS_FILE, exc)
+        else:
+            self.log.info("compliance alert appended to %s", path)
+        self._mail(line)
+
+    def _mail(self, line: str) -> None:
+        from compliance.delivery.recipients import resolve_delivery
+
+        try:
+            settings = resolve_delivery()
+            if not settings.alert_to:
+                return
+            mail_alert(settings.smtp_conn_id, settings.alert_to, line, self.kind)
+        except Exception as exc:  # never let the alert hide the failure it reports
+            self.log.error("compliance alert could not be e-mailed: %s", exc)
             return
-        self.log.info("compliance alert appended to %s", path)
+        self.log.info("compliance alert e-mailed to %s", ", ".join(settings.alert_to))
+
+
+def mail_alert(smtp_conn_id: str, to: list[str], line: str, kind: str) -> None:
+    """One alert as a short plain e-mail: the kind and the DAG in the subject, the line in the body."""
+    from html import escape
+
+    from compliance.delivery.mail import send_email
+
+    fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+    subject = f"[compliance] {kind}: {fields.get('dag', 'compliance')} {fields.get('task', '')}".strip()
+    body = (f"<p>A compliance pipeline alert ({escape(kind)}). It is also in alerts.log in the "
+            f"compliance home; docs/operations.md says what each kind means and what to do.</p>"
+            f"<pre>{escape(line)}</pre>")
+    send_email(smtp_conn_id, to, subject, body)

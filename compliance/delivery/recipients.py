@@ -7,6 +7,7 @@ calls `resolve_delivery()` and hands the plain values to `compliance.pipeline.de
 |---|---|---|
 | `compliance_committee_recipients` | `COMPLIANCE_COMMITTEE_RECIPIENTS` | committee addresses, comma or semicolon separated |
 | `compliance_ig_recipients` | `COMPLIANCE_IG_RECIPIENTS` | IG staff addresses |
+| `compliance_alert_recipients` | `COMPLIANCE_ALERT_RECIPIENTS` | data engineers who get every alert (FAILED, STALE, INCOMPLETE, NO_DATA, ...) by e-mail |
 | `compliance_smtp_conn_id` | `COMPLIANCE_SMTP_CONN_ID` | Airflow SMTP connection id (default `smtp_default`) |
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ class DeliverySettings:
     committee_to: list[str]
     ig_to: list[str]
     smtp_conn_id: str
+    alert_to: list[str]
 
     @property
     def configured(self) -> bool:
@@ -39,4 +41,5 @@ def resolve_delivery() -> DeliverySettings:
         committee_to=addresses(setting("compliance_committee_recipients", "COMPLIANCE_COMMITTEE_RECIPIENTS")),
         ig_to=addresses(setting("compliance_ig_recipients", "COMPLIANCE_IG_RECIPIENTS")),
         smtp_conn_id=setting("compliance_smtp_conn_id", "COMPLIANCE_SMTP_CONN_ID") or DEFAULT_SMTP_CONN_ID,
+        alert_to=addresses(setting("compliance_alert_recipients", "COMPLIANCE_ALERT_RECIPIENTS")),
     )

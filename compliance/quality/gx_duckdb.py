@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class _DuckDBDialect(str):
 
 
 def _gx_engine_module():
-    _quiet_gx()
+    quiet_gx()
     try:
         from great_expectations.execution_engine import sqlalchemy_execution_engine as module
     except ImportError as exc:  # pragma: no cover - GX is a pinned dependency
@@ -98,15 +99,19 @@ def remove_workaround() -> None:
 # --------------------------------------------------------------------------------------------
 # Context and datasource
 # --------------------------------------------------------------------------------------------
-def _quiet_gx() -> None:
+def quiet_gx() -> None:
     # Nothing may leave the machine (docs/architecture.md, "Stack facts"): GX reads
     # this variable when it is imported, so set it before the first import.
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    # GX logs hundreds of INFO lines per validation (docstring registration at import, "batch_slice
+    # parsed", "_get_default_value called with key"): they buried a monthly task's own lines in its
+    # log. Its warnings and errors still come through.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def ephemeral_context():
     """An in-memory GX context: no files, no Data Docs, no analytics, no progress bars."""
-    _quiet_gx()
+    quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,

@@ -137,7 +137,9 @@ def load_suites(directory: Path | None = None) -> list[Suite]:
 
 def build_expectations(suite: Suite) -> list:
     """GX expectation objects for a suite (imports GX)."""
-    from compliance.quality.gx_duckdb import ephemeral_context  # noqa: F401  (sets GX env first)
+    from compliance.quality.gx_duckdb import quiet_gx
+
+    quiet_gx()  # before GX's first import: no analytics, no INFO chatter
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     built = []

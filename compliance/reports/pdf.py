@@ -6,11 +6,15 @@ title from <title>) for screen readers.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 
 def write_pdf(html: str, path: Path) -> int:
     """Write `html` as a tagged PDF/UA-1 file at `path`; return its page count."""
+    # WeasyPrint logs each rendering step at INFO ("Step 2 - Fetching and parsing CSS"), from its
+    # import on; a task log needs its warnings only.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 

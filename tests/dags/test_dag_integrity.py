@@ -6,6 +6,7 @@ throw-away AIRFLOW_HOME).
 from __future__ import annotations
 
 import ast
+import html
 import json
 import os
 import stat
@@ -21,6 +22,7 @@ import pytest
 from compliance.delivery.alerts import ALERTS_FILE, ComplianceAlertNotifier, append_alert, describe
 from compliance.months import report_month_for
 from compliance.settings import SCHEDULE_TZ
+from support import SMTP_CONN_ID, free_port, smtp_connection
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -278,3 +280,29 @@ def test_describe_without_exception_and_long_text(tmp_path):
     assert len(line) <= 1000 and "\n" not in line
     append_alert(tmp_path, "a\nb")
     assert (tmp_path / ALERTS_FILE).read_text() == "a b\n"
+
+
+def test_notifier_mails_the_data_engineers(tmp_path, monkeypatch, smtp_server):
+    monkeypatch.setenv("COMPLIANCE_ALERT_RECIPIENTS", "data-eng@example.org; oncall@example.org")
+    monkeypatch.setenv("COMPLIANCE_SMTP_CONN_ID", SMTP_CONN_ID)
+    ComplianceAlertNotifier(home=tmp_path, kind="INCOMPLETE",
+                            message="2018-09: pars_db missing 2018-09-03 to 2018-09-05")(_context())
+    line = (tmp_path / ALERTS_FILE).read_text().strip()
+    [message] = smtp_server.to("data-eng@example.org")
+    assert smtp_server.to("oncall@example.org") == [message]
+    assert message["Subject"] == "[compliance] INCOMPLETE: compliance_monthly_report run_report"
+    body = message.get_body(("html",)).get_content()
+    assert html.escape(line) in body
+
+
+def test_notifier_without_recipients_sends_nothing_and_a_dead_server_loses_no_line(tmp_path, monkeypatch,
+                                                                                 smtp_server):
+    monkeypatch.delenv("COMPLIANCE_ALERT_RECIPIENTS", raising=False)
+    monkeypatch.setenv("COMPLIANCE_SMTP_CONN_ID", SMTP_CONN_ID)
+    ComplianceAlertNotifier(home=tmp_path)(_context(RuntimeError("first")))
+    assert smtp_server.messages == []
+    monkeypatch.setenv("COMPLIANCE_ALERT_RECIPIENTS", "data-eng@example.org")
+    monkeypatch.setenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", smtp_connection(free_port()))  # nobody listens
+    ComplianceAlertNotifier(home=tmp_path)(_context(RuntimeError("second")))  # logged, not raised
+    assert [line.rsplit(": ", 1)[-1] for line in (tmp_path / ALERTS_FILE).read_text().splitlines()] == [
+        "first", "second"]

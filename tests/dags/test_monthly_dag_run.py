@@ -74,6 +74,10 @@ def test_monthly_dag_with_month_param_reports_and_delivers(airflow_home, complia
         "AIRFLOW_VAR_COMPLIANCE_IG_RECIPIENTS": "ig-staff@example.org",
     })
     assert_run_succeeded(proc)
+    # The task log carries the pipeline's lines, not Great Expectations' or WeasyPrint's INFO chatter.
+    lines = (proc.stdout + proc.stderr).splitlines()
+    chatter = [line for line in lines if "[info" in line and ("[great_expectations" in line or "[weasyprint" in line)]
+    assert chatter == [], f"{len(chatter)} of {len(lines)} lines: {chatter[:3]}"
     results = dag_results(proc)
     assert len(results) == 1, explain(proc)
     result = results[0]
