@@ -24,6 +24,11 @@ from compliance.errors import ComplianceError
 ACTS = ("hold", "notice")
 
 
+PAPER_SIZES = ("A4", "letter", "legal")
+# Without a committee_summary block: the small-cell threshold of docs/policy-packs.md.
+DEFAULT_SUPPRESS_BELOW = 11
+
+
 @dataclass(frozen=True)
 class PolicyPack:
     path: Path
@@ -41,6 +46,19 @@ class PolicyPack:
     @property
     def version(self) -> str:
         return str(self.data["pack_version"])
+
+    @property
+    def paper_size(self) -> str:
+        """The page size the reports' PDFs are printed on (CSS `@page size`): A4, letter or legal."""
+        return (self.data.get("reports") or {}).get("paper_size", "A4")
+
+    @property
+    def committee_suppression(self) -> dict:
+        """The committee summary's suppression rule: `suppress_below`, its `rationale` and
+        `citations` (docs/policy-packs.md, "Committee summary")."""
+        block = self.data.get("committee_summary") or {}
+        return {"suppress_below": block.get("suppress_below", DEFAULT_SUPPRESS_BELOW),
+                "rationale": block.get("rationale", ""), "citations": list(block.get("citations") or [])}
 
     def table_path(self, name: str) -> Path:
         return self.path.parent / name
@@ -84,6 +102,16 @@ def check_pack(pack: PolicyPack) -> list[str]:
         ZoneInfo(data["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"field timezone: unknown time zone {data['timezone']!r}")
+    paper = (data.get("reports") or {}).get("paper_size", "A4")
+    if paper not in PAPER_SIZES:
+        problems.append(f"field reports.paper_size: must be one of {', '.join(PAPER_SIZES)}, got {paper!r}")
+    committee = data.get("committee_summary")
+    if committee is not None:
+        below = committee.get("suppress_below") if isinstance(committee, dict) else None
+        if not isinstance(below, int) or isinstance(below, bool) or below < 1:
+            problems.append(f"field committee_summary.suppress_below: must be a whole number of at least 1, got {below!r}")
+        if not isinstance(committee, dict) or not committee.get("rationale"):
+            problems.append("field committee_summary.rationale: missing (say why counts below the threshold are suppressed)")
     starts = []
     for index, version in enumerate(data["versions"]):
         where = f"versions[{index}]"
@@ -271,6 +299,7 @@ def install(con: duckdb.DuckDBPyConnection, pack: PolicyPack) -> None:
         "known_grades": conviction["known_grades"],
         "interpretation": conviction.get("interpretation", ""),
         "inchoate_sections": conviction.get("inchoate_sections", []),
+        "citation_compilations": conviction.get("citation_compilations") or {},
         "unlisted_offenses": conviction.get("unlisted_offenses", "needs_review"),
         "warrant_counts": data["judicial_warrant"]["counts"],
         "warrant_citation": data["judicial_warrant"]["citation"],

@@ -14,6 +14,14 @@ CREATE OR REPLACE TEMP MACRO source_of(batch, line) AS
 -- (a)(1)(i) is not mistaken for a prefix of (a)(1)(iv).
 CREATE OR REPLACE TEMP MACRO statute_tokens(sub) AS
     regexp_extract_all(upper(coalesce(sub, '')), '[A-Z]\.[0-9]+|[0-9]+|[IVXL]+|[A-Z]');
+-- A parsed statute as readers cite it: title, the pack's compilation for that title, section and
+-- each subsection token in parentheses ("18 Pa.C.S. § 3502(a)(2)"); NULL when it could not be read.
+CREATE OR REPLACE TEMP MACRO readable_citation(title, section, tokens) AS
+    CASE WHEN section IS NOT NULL THEN
+        concat_ws(' ', title, coalesce(pack_setting('citation_compilations') ->> title,
+                                       pack_setting('citation_compilations') ->> 'default'))
+        || ' § ' || section || array_to_string(list_transform(tokens, lambda t: '(' || lower(t) || ')'), '')
+    END;
 -- The facts every access flag shows about its event.
 CREATE OR REPLACE TEMP MACRO access_facts(e) AS json_object(
     'event_local_time', strftime(e.local_ts, '%Y-%m-%d %H:%M:%S'), 'account', e.resolved_account,

@@ -8,7 +8,9 @@ SELECT a.detainer_id, a.act,
                                   OR (c.conviction_class = 'qualifying' AND c.disposition_date IS NULL))
            AS undecidable,
        coalesce(to_json(list(json_object(
-           'charge_id', c.charge_id, 'statute', c.statute, 'grade', c.grade_effective,
+           'charge_id', c.charge_id, 'statute', c.statute,
+           'citation', readable_citation(c.title, c.section, c.tokens),
+           'offense', coalesce(c.offense_name, c.description), 'grade', c.grade_effective,
            'disposition', c.disposition, 'disposition_date', c.disposition_date,
            'assessment', CASE WHEN c.conviction_class = 'qualifying' AND c.disposition_date > a.conviction_cutoff
                               THEN 'convicted only after release eligibility'
