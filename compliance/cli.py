@@ -479,11 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
         months(p)
         p.set_defaults(func=func)
         if name in ("report", "run"):
-            from compliance.reports.options import (DEFAULT_HTML_FLAGS_PER_RULE, DEFAULT_PDF_FLAGS_PER_RULE,
-                                                    DEFAULT_SUPPRESS_BELOW)
+            from compliance.reports.options import DEFAULT_HTML_FLAGS_PER_RULE, DEFAULT_PDF_FLAGS_PER_RULE
 
-            p.add_argument("--suppress-below", type=int, default=DEFAULT_SUPPRESS_BELOW, metavar="N",
-                           help="committee summary: suppress counts from 1 to N-1 (default %(default)s)")
+            p.add_argument("--suppress-below", type=int, default=None, metavar="N",
+                           help="committee summary: in tables of people by their charges, suppress "
+                                "counts from 1 to N-1 (default: the policy pack's committee_summary)")
             p.add_argument("--pdf-flags-per-rule", type=int, default=DEFAULT_PDF_FLAGS_PER_RULE,
                            metavar="N", help="IG report PDF: detail at most N flags per rule; the "
                                              "exports carry all (default %(default)s)")

@@ -96,7 +96,7 @@ def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dic
     ig_pages = write_pdf(render_ig(data, pdf=True, **common), staged / names["ig_pdf"])
     committee_html = render_committee(
         data, committee=manifest["committee"], manifest=manifest, generated_at=generated,
-        notes=version_notes(previous, manifest["committee"], manifest["status"]))
+        notes=version_notes(previous, manifest["committee"], manifest["status"], data["policy"]))
     (staged / names["committee_html"]).write_text(committee_html, encoding="utf-8")
     committee_pages = write_pdf(committee_html, staged / names["committee_pdf"])
     write_illinois(data, staged / names["illinois_csv"])

@@ -23,3 +23,10 @@ def plain_name(category: str) -> str:
 def plain_explanation(category: str) -> str:
     known = catalog_categories().get(category)
     return known.plain_explanation if known else "No plain-language explanation has been written yet."
+
+
+def domain_of(category: str) -> str:
+    """The category's domain (detainers or access); a category no rule declares any more is
+    counted with database access."""
+    known = catalog_categories().get(category)
+    return known.domain if known else "access"

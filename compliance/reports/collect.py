@@ -79,13 +79,19 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
         "previous_month": previous_month(month),
         "trend_months": months,
         "timezone": pack.timezone,
-        "policy": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
+        "policy": {"name": pack.name, "version": pack.version, "sha256": pack.sha256,
+                   "paper_size": pack.paper_size},
         "code_version": code_version(),
-        "options": options.as_dict(),
+        # The pack's suppression rule unless the run overrides its threshold.
+        "options": {**options.as_dict(), "suppress_below": options.suppress_below
+                    or pack.committee_suppression["suppress_below"]},
+        "suppression": pack.committee_suppression,
         "rules": [rule_summary(rule) for rule in rules if (rule.meta or {}).get("status") != "deprecated"],
         # Only the first flags of each rule are detailed; the counts and the digest cover all.
         "flags": flags,
         "flag_rules": queries.rows(con, "reports/flag_rules", params),
+        "incident_subjects": queries.rows(con, "reports/incident_subjects", params),
+        "detainers": queries.rows(con, "reports/detainers_in_month", params)[0],
         "flags_digest": queries.rows(con, "reports/flags_digest", params)[0],
         "flag_counts": queries.rows(con, "reports/flag_counts", params),
         "month_status": queries.rows(con, "reports/month_status", params),
@@ -100,6 +106,7 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
                          "sources": queries.rows(con, "reports/source_coverage", params)},
         "illinois": statutory_rows,
         "nyc": queries.rows(con, "reports/nyc_detainers", params)[0],
+        "detainers_by_charge": queries.rows(con, "reports/detainers_by_charge", params)[0],
     }
 
 

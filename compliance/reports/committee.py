@@ -1,8 +1,10 @@
-"""The committee summary: aggregates only, stable rules only, small counts suppressed.
+"""The committee summary: aggregates only, stable rules only.
 
 No identifier of any person or account ever reaches this module's output: its inputs are the
-flag counts per month, rule and category and the four NYC detainer counts, nothing else of the
-collected data. Suppression and what may be said about changes follow `suppression.py`.
+flag counts per month, rule and category, the four NYC detainer counts and the detainers by the
+charges on the booking, nothing else of the collected data. Counts of the city's own acts are
+shown as they are; the table of people by their charges suppresses small counts under the policy
+pack's rule (`committee_summary`), and what may be said about its changes follows `suppression.py`.
 """
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from compliance.reports.categories import category_order, plain_explanation, pla
 from compliance.reports.monthly import evaluated_months, month_label
 from compliance.reports.render import render
 from compliance.reports.statutory import NYC_MEASURES
-from compliance.reports.suppression import Cell, protect_each, protect_table, visible_difference
+from compliance.reports.suppression import Cell, protect_table, visible_difference
+
+CHARGE_PLAIN = {
+    "serious_felony": "First- or second-degree felony, or murder",
+    "other_felony": "Other felony",
+    "misdemeanor_or_other": "Misdemeanor or lesser offense only",
+    "no_charge": "No charge on record for the booking",
+}
 
 NYC_PLAIN = {
     "detainers_received": "Detainers (requests to hold or to notify) received from immigration authorities",
@@ -39,11 +48,15 @@ def figures(data: dict) -> dict:
                 totals[row["category"]] = totals.get(row["category"], 0) + row["flags"]
         return totals
 
-    current, current_total = protect_table(counts(data["month"]), threshold)
+    def as_shown(values: dict[str, int]) -> tuple[dict[str, Cell], Cell]:
+        return {k: Cell(v, False) for k, v in values.items()}, Cell(sum(values.values()), False)
+
+    current, current_total = as_shown(counts(data["month"]))
     if data["previous_month"] in evaluated_months(data):
-        previous, previous_total = protect_table(counts(data["previous_month"]), threshold)
+        previous, previous_total = as_shown(counts(data["previous_month"]))
     else:
         previous, previous_total = {}, None
+    by_charge, by_charge_total = protect_table({k: data["detainers_by_charge"][k] for k in CHARGE_PLAIN}, threshold)
     return {
         "threshold": threshold,
         "categories": [{"category": c, "current": current[c].as_dict(),
@@ -53,12 +66,12 @@ def figures(data: dict) -> dict:
         "total": {"current": current_total.as_dict(),
                   "previous": previous_total.as_dict() if previous_total else None,
                   "change": visible_difference(current_total, previous_total)},
-        "nyc": {k: c.as_dict() for k, c in protect_each(
-            {m: data["nyc"][m] for m in NYC_MEASURES}, threshold).items()},
+        "nyc": {m: Cell(data["nyc"][m], False).as_dict() for m in NYC_MEASURES},
+        "by_charge": {"rows": {k: c.as_dict() for k, c in by_charge.items()}, "total": by_charge_total.as_dict()},
     }
 
 
-def version_notes(previous: dict | None, committee: dict, status: str) -> dict | None:
+def version_notes(previous: dict | None, committee: dict, status: str, policy: dict) -> dict | None:
     """What changed since the previous version (its manifest), saying a figure only where both
     versions show it: a change in a suppressed count is only said to exist."""
     if previous is None:
@@ -69,6 +82,11 @@ def version_notes(previous: dict | None, committee: dict, status: str) -> dict |
              for row in committee["categories"]]
     pairs.append(("All categories", _cell(before["total"]["current"]), _cell(committee["total"]["current"])))
     pairs += [(NYC_PLAIN[m], _cell(before["nyc"].get(m)), _cell(committee["nyc"][m])) for m in NYC_MEASURES]
+    old_charges = (before.get("by_charge") or {}).get("rows") or {}
+    pairs += [(f"Detainers received, by charge: {CHARGE_PLAIN[k]}", _cell(old_charges.get(k)), _cell(cell))
+              for k, cell in committee["by_charge"]["rows"].items()]
+    pairs.append(("Detainers received, by charge: all", _cell((before.get("by_charge") or {}).get("total")),
+                  _cell(committee["by_charge"]["total"])))
     shown, hidden_changed = [], False
     for label, old, new in pairs:
         if old is not None and old.value == new.value:
@@ -77,7 +95,9 @@ def version_notes(previous: dict | None, committee: dict, status: str) -> dict |
             hidden_changed = True
         else:
             shown.append({"label": label, "before": old.value if old else None, "after": new.value})
+    old_pack, new_pack = previous.get("policy_pack") or {}, policy
     return {"previous_version": previous["version"], "previous_generated_at": previous["generated_at"],
+            "policy": None if old_pack.get("sha256") == new_pack.get("sha256") else {"before": old_pack, "after": new_pack},
             "figures": shown, "hidden_changed": hidden_changed,
             "status": None if previous["status"] == status else {"before": previous["status"], "after": status}}
 
@@ -89,4 +109,6 @@ def render_committee(data: dict, *, committee: dict, manifest: dict, notes: dict
         month=data["month"], month_label=month_label(data["month"]), previous_month=data["previous_month"],
         previous_label=month_label(data["previous_month"]), policy=data["policy"],
         committee=committee, manifest=manifest, notes=notes, generated_at=generated_at,
-        plain_name=plain_name, plain_explanation=plain_explanation, nyc_plain=NYC_PLAIN)
+        plain_name=plain_name, plain_explanation=plain_explanation, nyc_plain=NYC_PLAIN,
+        charge_plain=CHARGE_PLAIN, suppression=data["suppression"],
+        paper_size=data["policy"]["paper_size"])

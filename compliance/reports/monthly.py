@@ -8,11 +8,11 @@ stays readable, quick to print and bounded in memory.
 from __future__ import annotations
 
 import calendar
-import json
 from collections import defaultdict
 
 from compliance.months import parse_month
-from compliance.reports.categories import SEVERITY_ORDER, category_order, plain_name
+from compliance.reports.categories import SEVERITY_ORDER, category_order, domain_of, plain_name
+from compliance.reports.plain import file_names, plain_evidence, zone_abbreviation
 from compliance.reports.render import render
 from compliance.reports.statutory import NYC_MEASURES
 
@@ -84,30 +84,89 @@ def trend(data: dict) -> dict:
     }
 
 
-EVIDENCE_SHOWN_APART = ("reason", "policy_citation", "source_lines")
+# The first page names the access checks that found most (most severe first), each with the
+# account or source it flagged most, and this many detainers per detainer check; the rest are
+# counted there and found in the flags section and the exports.
+BRIEF_ACCESS_CHECKS = 5
+BRIEF_DETAINERS_NAMED = 12
 
 
-def _compact(evidence: dict) -> list[tuple[str, str]]:
-    """The evidence facts not shown in their own rows, each value as one line of JSON."""
-    return [(key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
-            for key, value in sorted(evidence.items())
-            if key not in EVIDENCE_SHOWN_APART and value not in (None, "", [], {})]
+def _severity_rank(severity) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 
-def _sources(evidence: dict) -> list[str]:
-    lines = evidence.get("source_lines")
-    if not isinstance(lines, list):
-        return []
-    return [f"{s.get('file')}, line {s.get('line')}" if isinstance(s, dict) else str(s) for s in lines]
+def comparison(data: dict, domain: str) -> dict:
+    """The domain's flags this month against the previous month, the average of the months before
+    in the trend window that were evaluated, and the year to date (evaluated months only)."""
+    month, months = data["month"], data["trend_months"]
+    evaluated = evaluated_months(data)
+    per = counts_by(data, "month", "category")
+
+    def total(m: str) -> int:
+        return sum(v for (mm, category), v in per.items() if mm == m and domain_of(category) == domain)
+
+    before = [m for m in months if m < month and m in evaluated]
+    year = [m for m in months if m[:4] == month[:4] and m <= month and (m in evaluated or m == month)]
+    return {"current": total(month),
+            "previous": total(data["previous_month"]) if data["previous_month"] in evaluated else None,
+            "average": round(sum(total(m) for m in before) / len(before), 1) if before else None,
+            "average_months": len(before), "average_from": before[0] if before else None,
+            "year_to_date": sum(total(m) for m in year), "year": month[:4]}
+
+
+def brief(data: dict) -> dict:
+    """The first page: every detainer check that found something, with its denominator and the
+    detainers it names; the access incidents that need attention first; and the comparisons."""
+    rules = {r["rule_id"]: r for r in data["rules"]}
+    by_rule: dict[str, list[dict]] = defaultdict(list)
+    for row in data["incident_subjects"]:
+        by_rule[row["rule_id"]].append(row)
+    order = category_order({row["category"] for row in data["incident_subjects"]})
+
+    def rule_key(rule_id: str):
+        first = by_rule[rule_id][0]
+        return (_severity_rank(first["severity"]), order.index(first["category"]), rule_id)
+
+    detainer_checks = []
+    for rule_id in sorted((r for r in by_rule if domain_of(by_rule[r][0]["category"]) == "detainers"), key=rule_key):
+        rows = by_rule[rule_id]
+        named = [row["subject_id"] for row in rows[:BRIEF_DETAINERS_NAMED]]
+        detainer_checks.append({
+            "rule_id": rule_id, "category": rows[0]["category"], "name": plain_name(rows[0]["category"]),
+            "title": (rules.get(rule_id) or {}).get("title") or rule_id, "severity": rows[0]["severity"],
+            "detainers": rows[0]["rule_subjects"], "named": named, "more": rows[0]["rule_subjects"] - len(named)})
+    flag_counts = {row["rule_id"]: row["flags"] for row in data["flag_rules"]}
+    access = [rule_id for rule_id in by_rule if domain_of(by_rule[rule_id][0]["category"]) == "access"]
+    access.sort(key=lambda r: (_severity_rank(by_rule[r][0]["severity"]), -flag_counts.get(r, 0), r))
+    access_checks = []
+    for rule_id in access[:BRIEF_ACCESS_CHECKS]:
+        top = by_rule[rule_id][0]  # the subject with the most flags (incident_subjects.sql)
+        access_checks.append({**top, "name": plain_name(top["category"]), "rule_flags": flag_counts.get(rule_id, 0),
+                              "others": top["rule_subjects"] - 1,
+                              "other_flags": flag_counts.get(rule_id, 0) - top["flags"]})
+    return {
+        "detainers": data["detainers"],
+        "detainer_checks": detainer_checks,
+        "access_checks": access_checks,
+        "access_checks_more": len(access) - len(access_checks),
+        "access_incidents": sum(by_rule[r][0]["rule_incidents"] for r in access),
+        "access_subjects": sum(by_rule[r][0]["rule_subjects"] for r in access),
+        "compare": {domain: comparison(data, domain) for domain in ("detainers", "access")},
+    }
 
 
 def rule_groups(data: dict, cap: int) -> list[dict]:
-    """Flags grouped by rule, most severe rules first, each with its count over the whole month
-    and at most `cap` flags detailed (the first by time)."""
+    """Flags grouped by rule, most severe rules first, each with its count over the whole month,
+    its incidents by subject (at most `cap` subjects) and at most `cap` flags detailed (the first
+    by time), their evidence in plain words."""
     rules = {r["rule_id"]: r for r in data["rules"]}
     detailed: dict[str, list[dict]] = defaultdict(list)
     for flag in data["flags"]:
         detailed[flag["rule_id"]].append(flag)
+    subjects: dict[str, list[dict]] = defaultdict(list)
+    for row in data["incident_subjects"]:
+        subjects[row["rule_id"]].append(row)
+    files = file_names(data["batches"])
     order = category_order({r["category"] for r in data["flag_rules"]})
     groups = []
     for counted in data["flag_rules"]:
@@ -117,20 +176,37 @@ def rule_groups(data: dict, cap: int) -> list[dict]:
             "category": counted["category"], "severity": counted["severity"], "status": "removed",
             "policy_refs": [], "runbook": None}
         shown = detailed[rule_id][:cap]
+        rule_subjects = subjects[rule_id]
         groups.append({
             "rule": rule,
             "count": counted["flags"],
             "versions": counted["versions"],
             "hidden": counted["flags"] - len(shown),
-            "flags": [{**f, "sources": _sources(f["evidence"]), "facts": _compact(f["evidence"]),
+            "subjects": rule_subjects[:cap],
+            "subject_count": rule_subjects[0]["rule_subjects"] if rule_subjects else 0,
+            "incidents": rule_subjects[0]["rule_incidents"] if rule_subjects else 0,
+            "flags": [{**f, "plain": plain_evidence(f["evidence"], data["timezone"], files),
                        "citation": f["policy_citation"] or "; ".join(rule["policy_refs"])}
                       for f in shown],
         })
-    groups.sort(key=lambda g: (SEVERITY_ORDER.index(g["rule"]["severity"])
-                               if g["rule"]["severity"] in SEVERITY_ORDER else len(SEVERITY_ORDER),
+    groups.sort(key=lambda g: (domain_of(g["rule"]["category"]) != "detainers",
+                               _severity_rank(g["rule"]["severity"]),
                                order.index(g["rule"]["category"]) if g["rule"]["category"] in order
                                else len(order), g["rule"]["rule_id"]))
     return groups
+
+
+def check_summary(validation: list[dict]) -> list[dict]:
+    """The month's data-quality results per table: checks, passed, blocking failures, warnings."""
+    tables: dict[str, dict] = {}
+    for v in validation:
+        t = tables.setdefault(v["table_name"], {"table_name": v["table_name"], "checks": 0, "passed": 0,
+                                                "blocking_failed": 0, "warnings": 0})
+        t["checks"] += 1
+        t["passed"] += bool(v["success"])
+        t["blocking_failed"] += bool(v["blocking"] and not v["success"])
+        t["warnings"] += bool(not v["blocking"] and not v["success"])
+    return list(tables.values())
 
 
 def render_ig(data: dict, *, manifest: dict, changes: dict | None, charts: dict, files: dict,
@@ -141,7 +217,10 @@ def render_ig(data: dict, *, manifest: dict, changes: dict | None, charts: dict,
     return render(
         "ig_report.html.j2",
         data=data, month_label=month_label(data["month"]), manifest=manifest, changes=changes,
-        summary=summary(data), trend=trend(data), groups=rule_groups(data, cap),
+        summary=summary(data), brief=brief(data), trend=trend(data), groups=rule_groups(data, cap),
+        file_names=file_names(data["batches"]),
+        tz_abbrev=lambda instant: zone_abbreviation(instant, data["timezone"]),
+        quality_tables=check_summary(data["validation"]), paper_size=data["policy"]["paper_size"],
         charts={k: Markup(v) for k, v in charts.items()}, files=files, generated_at=generated_at,
         pdf=pdf, severities=SEVERITY_ORDER, nyc_measures=NYC_MEASURES, plain_name=plain_name,
         month_name=month_label)

@@ -4,7 +4,6 @@ control and bidi characters made visible, and the few filters the templates shar
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,15 +56,6 @@ def shown_values(value):
     return value
 
 
-def pretty(value):
-    """Indented JSON, its strings as `shown` writes them; returned as escaped HTML, so that
-    `_for_display` leaves its line breaks alone."""
-    from markupsafe import escape
-
-    return escape(json.dumps(shown_values(value), indent=2, ensure_ascii=False, sort_keys=True,
-                             default=str))
-
-
 def _for_display(value):
     """Every `{{ value }}` of a template: text and containers (not markup the code made) go
     through `shown`; numbers stay numbers."""
@@ -85,7 +75,6 @@ def environment(folder: Path = TEMPLATES):
     env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, finalize=_for_display)
     env.filters["thousands"] = thousands
-    env.filters["pretty"] = pretty
     env.filters["day_spans"] = day_spans
     return env
 

@@ -32,11 +32,6 @@ def is_small(value: int, threshold: int) -> bool:
     return 0 < value < threshold
 
 
-def protect_each(values: dict[str, int], threshold: int) -> dict[str, Cell]:
-    """Counts shown without a total: only the small ones are suppressed."""
-    return {key: Cell(value, is_small(value, threshold)) for key, value in values.items()}
-
-
 def _protected(count: int, hidden_sum: int, threshold: int) -> bool:
     """Hidden counts are each at least 1 (zeros are shown), so a reader who knows their sum can only
     place each between 1 and sum - (count - 1): never one value if sum > count, and count >= 2."""

@@ -169,6 +169,11 @@ def committee_figures(committee: dict) -> dict[str, str]:
         expected[f"{prefix}.change"] = _change_text(row["change"])
     for measure, cell in committee["nyc"].items():
         expected[f"committee.nyc.{measure}"] = _cell_text(cell)
+    by_charge = committee.get("by_charge")  # versions built before it have none
+    if by_charge:
+        for key, cell in by_charge["rows"].items():
+            expected[f"committee.charge.{key}"] = _cell_text(cell)
+        expected["committee.charge.total"] = _cell_text(by_charge["total"])
     return expected
 
 

@@ -85,11 +85,15 @@ class _Parser(HTMLParser):
             self.reading.loose_table_text.append(data)
 
 
-def read_html(path: Path) -> Reading:
+def parse_html(text: str) -> Reading:
     parser = _Parser()
-    parser.feed(Path(path).read_text(encoding="utf-8"))
+    parser.feed(text)
     parser.close()
     return parser.reading
+
+
+def read_html(path: Path) -> Reading:
+    return parse_html(Path(path).read_text(encoding="utf-8"))
 
 
 def pdf_text(source) -> str:

@@ -5,6 +5,7 @@ and the month's re-run includes it."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from compliance import pipeline, warehouse
 from compliance.synth import generate
+from report_reading import parse_html
 
 MONTH, WITHHELD = "2018-08", "2018-08-15"
 
@@ -75,7 +77,14 @@ def test_the_month_is_reported_incomplete_with_its_failures(month_run):
     with warehouse.connect(home, read_only=True) as con:
         checks = con.execute("SELECT table_name, expectation, blocking, success FROM validation_runs "
                              "WHERE month = ? ORDER BY NOT blocking, table_name, expectation", [MONTH]).fetchall()
-    verdicts = html[html.index('id="quality-h"'):html.index('id="quality-gate"')]
+    # The body sums the checks up per table; appendix A lists every one with its verdict.
+    summary = {m.key: m.value for m in parse_html(html[html.index('id="quality-h"'):html.index('id="quality-gate"')])
+               .metrics}
+    assert sum(v for k, v in summary.items() if k.endswith(".passed")) == sum(ok for *_, ok in checks) > 0
+    assert sum(v for k, v in summary.items() if k.endswith(".blocking_failed")) == sum(
+        b and not ok for _, _, b, ok in checks) == 1
+    assert sum(v for k, v in summary.items() if k.endswith(".total")) == len(checks)
+    verdicts = html[html.index('id="appendix-checks-h"'):html.index('id="appendix-manifest"')]
     assert verdicts.count(">pass<") == sum(ok for *_, ok in checks) > 0
     assert verdicts.count(">FAIL<") == sum(not ok for *_, ok in checks) >= 2
     listed = [row[:3] for row in Tables(html).tables["failed-checks"][1:]]
@@ -123,4 +132,5 @@ def test_a_late_file_is_accepted_listed_and_rerun(month_run):
     assert pipeline.months_to_rerun(home) == []
     assert second["report"] != first["report"]
     [row] = Tables(Path(second["report"]).read_text()).tables["late-files"][1:]
-    assert row[:3] == ["custody_events", str(late_file.resolve()), "1"]
+    sha = hashlib.sha256(late_file.read_bytes()).hexdigest()[:12]
+    assert row[:3] == ["custody_events", f"custody_events/{late_file.name} (sha256 {sha})", "1"]
