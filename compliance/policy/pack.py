@@ -60,6 +60,21 @@ class PolicyPack:
         return {"suppress_below": block.get("suppress_below", DEFAULT_SUPPRESS_BELOW),
                 "rationale": block.get("rationale", ""), "citations": list(block.get("citations") or [])}
 
+    def policy_changes(self) -> list[dict]:
+        """Each day the rules in force changed, oldest first: a version's `effective_from` and an
+        agreement's end (`access_until` is exclusive, so its date is the first day without access),
+        as `{"day", "title", "citation"}` for the reports' charts and trend notes."""
+        changes = [{"day": version["effective_from"], "title": version["title"],
+                    "citation": "; ".join(version.get("citations") or [])}
+                   for version in self.data["versions"][1:]]
+        for agreement in self.data["agreements"]:
+            until = agreement["access_until"]
+            day = until.date() if isinstance(until, dt.datetime) else until
+            title = agreement.get("title") or (
+                f"{agreement['agency_kind']} access to {agreement.get('database', 'the database')} ends")
+            changes.append({"day": day, "title": title, "citation": agreement["citation"]})
+        return sorted(changes, key=lambda change: change["day"])
+
     def table_path(self, name: str) -> Path:
         return self.path.parent / name
 

@@ -89,7 +89,8 @@ def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dic
     from compliance.reports.statutory import write_illinois, write_nyc
 
     generated = manifest["generated_at"]
-    charts = trend_charts(data["trend_months"], data["flag_counts"], evaluated_months(data))
+    charts = trend_charts(data["trend_months"], data["flag_counts"], evaluated_months(data),
+                          data["policy_changes"])
     common = {"manifest": manifest, "changes": manifest["changes"], "charts": charts, "files": names,
               "generated_at": generated}
     (staged / names["ig_html"]).write_text(render_ig(data, pdf=False, **common), encoding="utf-8")

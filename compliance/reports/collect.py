@@ -81,6 +81,11 @@ def collect(con: duckdb.DuckDBPyConnection, month: str, pack: PolicyPack, option
         "timezone": pack.timezone,
         "policy": {"name": pack.name, "version": pack.version, "sha256": pack.sha256,
                    "paper_size": pack.paper_size},
+        # Changes of the rules in force within the trend window: the charts mark them.
+        "policy_changes": [{"day": change["day"].isoformat(), "month": change["day"].strftime("%Y-%m"),
+                            "title": change["title"], "citation": change["citation"]}
+                           for change in pack.policy_changes()
+                           if months[0] <= change["day"].strftime("%Y-%m") <= month],
         "code_version": code_version(),
         # The pack's suppression rule unless the run overrides its threshold.
         "options": {**options.as_dict(), "suppress_below": options.suppress_below

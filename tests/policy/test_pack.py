@@ -40,6 +40,17 @@ def test_versions_become_contiguous_local_periods():
                           FROM policy_agreements""").fetchall() == [("2018-09-01 00:00",)]
 
 
+def test_policy_changes_are_each_new_version_and_each_agreements_end_by_its_first_day():
+    import datetime as dt
+
+    changes = [(c["day"], c["title"]) for c in load_pack().policy_changes()]
+    assert changes == [(dt.date(2014, 4, 16), "Executive Order No. 1-14 (Nutter)"),
+                       (dt.date(2015, 12, 22), "December 2015 order on detainer and notification requests (Nutter)"),
+                       (dt.date(2016, 1, 4), "Executive Order No. 5-16 (Kenney)"),
+                       # access_until 2018-09-01T00:00 is exclusive: the first day without access.
+                       (dt.date(2018, 9, 1), "ICE's access to PARS ends")]
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d.pop("timezone"), "field timezone: missing"),
     (lambda d: d.update(timezone="Mars/Olympus"), "unknown time zone"),
