@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export GX_ANALYTICS_ENABLED := false
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install demo test test-fast bench look clean
+.PHONY: install demo test test-fast bench look messages clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -41,6 +41,10 @@ bench: install
 # report version folder, or empty to build a sample first. Images land in .compliance/look/images.
 look: install
 	$(BIN)/python tests/look.py --out .compliance/look $(if $(REPORTS),--reports $(REPORTS))
+
+# Update the committee summary's translation catalogs (compliance/reports/locale/) from the text.
+messages: install
+	$(BIN)/python -m compliance.reports.messages
 
 clean:
 	rm -rf .tools $(VENV) .compliance .pytest_cache

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from compliance.errors import ComplianceError
 from compliance.reports import versions
+from compliance.reports.i18n import COMMITTEE_EDITIONS, committee_output
 from compliance.reports.manifest import WITHHELD_STATUSES
 from compliance.reports.monthly import month_label
 from compliance.reports.render import render
@@ -74,12 +75,15 @@ def deliver_reports(home: Path, month: str, *, committee_to: list[str], ig_to: l
     elif sent_at := _already_sent(log, "committee", committee_to):
         outcome["committee"] = f"already sent at {sent_at}"
     else:
-        attachment = directory / manifest["outputs"]["committee_pdf"]["file"]
+        # Every edition the version holds: English first, then the translations (es, ...).
+        attachments = [directory / manifest["outputs"][key]["file"]
+                       for locale in COMMITTEE_EDITIONS
+                       if (key := committee_output(locale, "pdf")[0]) in manifest["outputs"]]
         subject = (f"Immigration data-sharing summary for {label} ({month})"
                    + (f", revised ({manifest['version']})" if number > 1 else ""))
         body = render("committee_email.html.j2", TEMPLATES, subject=subject, month_label=label,
-                       attachment=attachment.name, version_number=number)
-        send_email(smtp_conn_id, committee_to, subject, body, files=[attachment], headers=headers)
+                       attachments=[a.name for a in attachments], version_number=number)
+        send_email(smtp_conn_id, committee_to, subject, body, files=attachments, headers=headers)
         log["committee"] = {"to": sorted(committee_to), "sent_at": _now(), "subject": subject}
         _write_log(directory, log)
         outcome["committee"] = "sent"

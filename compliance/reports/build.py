@@ -20,14 +20,15 @@ from compliance import evidence, warehouse
 from compliance.policy.pack import PolicyPack
 from compliance.reports import signing, versions
 from compliance.reports.collect import collect, digest
+from compliance.reports.i18n import COMMITTEE_EDITIONS, committee_output
 from compliance.reports.manifest import WITHHELD_STATUSES
 from compliance.reports.options import ReportOptions
 
 OUTPUTS = {
     "ig_html": "ig-report-{month}.html",
     "ig_pdf": "ig-report-{month}.pdf",
-    "committee_html": "committee-summary-{month}.html",
-    "committee_pdf": "committee-summary-{month}.pdf",
+    # committee_html, committee_pdf, committee_es_html, committee_es_pdf, ...
+    **dict(committee_output(locale, extension) for locale in COMMITTEE_EDITIONS for extension in ("html", "pdf")),
     "flags_csv": "flags-{month}.csv",
     "flags_parquet": "flags-{month}.parquet",
     "illinois_csv": "illinois-trust-act-{month}.csv",
@@ -95,14 +96,17 @@ def _render(staged: Path, data: dict, manifest: dict, names: dict, previous: dic
               "generated_at": generated}
     (staged / names["ig_html"]).write_text(render_ig(data, pdf=False, **common), encoding="utf-8")
     ig_pages = write_pdf(render_ig(data, pdf=True, **common), staged / names["ig_pdf"])
-    committee_html = render_committee(
-        data, committee=manifest["committee"], manifest=manifest, generated_at=generated,
-        notes=version_notes(previous, manifest["committee"], manifest["status"], data["policy"]))
-    (staged / names["committee_html"]).write_text(committee_html, encoding="utf-8")
-    committee_pages = write_pdf(committee_html, staged / names["committee_pdf"])
+    notes = version_notes(previous, manifest["committee"], manifest["status"], data["policy"])
+    pages = {"ig": ig_pages}
+    for locale in COMMITTEE_EDITIONS:
+        html_key, pdf_key = committee_output(locale, "html")[0], committee_output(locale, "pdf")[0]
+        committee_html = render_committee(data, committee=manifest["committee"], manifest=manifest,
+                                          generated_at=generated, notes=notes, names=names, locale=locale)
+        (staged / names[html_key]).write_text(committee_html, encoding="utf-8")
+        pages[pdf_key.removesuffix("_pdf")] = write_pdf(committee_html, staged / names[pdf_key])
     write_illinois(data, staged / names["illinois_csv"])
     write_nyc(data, staged / names["nyc_csv"])
-    return {"ig": ig_pages, "committee": committee_pages}
+    return pages  # {"ig": 33, "committee": 4, "committee_es": 4}
 
 
 def build_reports(home: Path, month: str, pack: PolicyPack, options: ReportOptions | None = None) -> ReportSet:

@@ -8,8 +8,9 @@ pack's rule (`committee_summary`), and what may be said about its changes follow
 """
 from __future__ import annotations
 
-from compliance.reports.categories import category_order, plain_explanation, plain_name
-from compliance.reports.monthly import evaluated_months, month_label
+from compliance.reports.categories import category_order, domain_of, plain_explanation, plain_name
+from compliance.reports.i18n import COMMITTEE_EDITIONS, SOURCE_LOCALE, committee_output, moment, month_name
+from compliance.reports.monthly import evaluated_months
 from compliance.reports.render import render
 from compliance.reports.statutory import NYC_MEASURES
 from compliance.reports.suppression import Cell, protect_table, visible_difference
@@ -20,6 +21,10 @@ CHARGE_PLAIN = {
     "misdemeanor_or_other": "Misdemeanor or lesser offense only",
     "no_charge": "No charge on record for the booking",
 }
+
+BY_CHARGE = "Detainers received, by charge"
+# Labels that the code passes to the template, which `_()` translates there (messages.py).
+FIGURE_LABELS = ("All categories", BY_CHARGE, "all")
 
 NYC_PLAIN = {
     "detainers_received": "Detainers (requests to hold or to notify) received from immigration authorities",
@@ -56,6 +61,9 @@ def figures(data: dict) -> dict:
         previous, previous_total = as_shown(counts(data["previous_month"]))
     else:
         previous, previous_total = {}, None
+    # The answer first: how many findings concern detainers and how many the database.
+    domains = {domain: sum(cell.value for c, cell in current.items() if domain_of(c) == domain)
+               for domain in ("detainers", "access")}
     by_charge, by_charge_total = protect_table({k: data["detainers_by_charge"][k] for k in CHARGE_PLAIN}, threshold)
     return {
         "threshold": threshold,
@@ -66,6 +74,7 @@ def figures(data: dict) -> dict:
         "total": {"current": current_total.as_dict(),
                   "previous": previous_total.as_dict() if previous_total else None,
                   "change": visible_difference(current_total, previous_total)},
+        "domains": {domain: Cell(count, False).as_dict() for domain, count in domains.items()},
         "nyc": {m: Cell(data["nyc"][m], False).as_dict() for m in NYC_MEASURES},
         "by_charge": {"rows": {k: c.as_dict() for k, c in by_charge.items()}, "total": by_charge_total.as_dict()},
     }
@@ -78,14 +87,15 @@ def version_notes(previous: dict | None, committee: dict, status: str, policy: d
         return None
     before = previous["committee"]
     old_categories = {row["category"]: row["current"] for row in before["categories"]}
-    pairs = [(plain_name(row["category"]), _cell(old_categories.get(row["category"])), _cell(row["current"]))
+    # A figure's label is a list of messages, each translated by the edition and joined by ": ".
+    pairs = [([plain_name(row["category"])], _cell(old_categories.get(row["category"])), _cell(row["current"]))
              for row in committee["categories"]]
-    pairs.append(("All categories", _cell(before["total"]["current"]), _cell(committee["total"]["current"])))
-    pairs += [(NYC_PLAIN[m], _cell(before["nyc"].get(m)), _cell(committee["nyc"][m])) for m in NYC_MEASURES]
+    pairs.append((["All categories"], _cell(before["total"]["current"]), _cell(committee["total"]["current"])))
+    pairs += [([NYC_PLAIN[m]], _cell(before["nyc"].get(m)), _cell(committee["nyc"][m])) for m in NYC_MEASURES]
     old_charges = (before.get("by_charge") or {}).get("rows") or {}
-    pairs += [(f"Detainers received, by charge: {CHARGE_PLAIN[k]}", _cell(old_charges.get(k)), _cell(cell))
+    pairs += [([BY_CHARGE, CHARGE_PLAIN[k]], _cell(old_charges.get(k)), _cell(cell))
               for k, cell in committee["by_charge"]["rows"].items()]
-    pairs.append(("Detainers received, by charge: all", _cell((before.get("by_charge") or {}).get("total")),
+    pairs.append(([BY_CHARGE, "all"], _cell((before.get("by_charge") or {}).get("total")),
                   _cell(committee["by_charge"]["total"])))
     shown, hidden_changed = [], False
     for label, old, new in pairs:
@@ -102,13 +112,26 @@ def version_notes(previous: dict | None, committee: dict, status: str, policy: d
             "status": None if previous["status"] == status else {"before": previous["status"], "after": status}}
 
 
+def editions(names: dict[str, str]) -> list[dict]:
+    """The committee summary's editions, each named in its own language, with its HTML file
+    (`names`: the version's output file names)."""
+    from babel import Locale
+
+    return [{"locale": locale, "file": names[committee_output(locale, "html")[0]],
+             "language": Locale.parse(locale).get_display_name(locale).capitalize()}
+            for locale in COMMITTEE_EDITIONS]
+
+
 def render_committee(data: dict, *, committee: dict, manifest: dict, notes: dict | None,
-                     generated_at: str) -> str:
+                     generated_at: str, names: dict[str, str], locale: str = SOURCE_LOCALE) -> str:
+    if notes:
+        notes = {**notes, "previous_generated_at": moment(notes["previous_generated_at"], locale)}
     return render(
-        "committee_summary.html.j2",
-        month=data["month"], month_label=month_label(data["month"]), previous_month=data["previous_month"],
-        previous_label=month_label(data["previous_month"]), policy=data["policy"],
-        committee=committee, manifest=manifest, notes=notes, generated_at=generated_at,
+        "committee_summary.html.j2", locale=locale,
+        month=data["month"], month_label=month_name(data["month"], locale),
+        previous_month=data["previous_month"], previous_label=month_name(data["previous_month"], locale),
+        policy=data["policy"], committee=committee, manifest=manifest, notes=notes,
+        generated_at=moment(generated_at, locale),
         plain_name=plain_name, plain_explanation=plain_explanation, nyc_plain=NYC_PLAIN,
-        charge_plain=CHARGE_PLAIN, suppression=data["suppression"],
+        charge_plain=CHARGE_PLAIN, suppression=data["suppression"], editions=editions(names),
         paper_size=data["policy"]["paper_size"])

@@ -27,6 +27,8 @@ SECTIONS = {
 
 # A month in one of these states is not sent to the committee (compliance/delivery/mail.py).
 WITHHELD_STATUSES = ("NO DATA", "INCOMPLETE")
+# Every status a version can have (status_of); the committee summary translates them.
+REPORT_STATUSES = ("complete", "not validated", *WITHHELD_STATUSES)
 
 
 def status_of(data: dict) -> str:

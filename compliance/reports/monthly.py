@@ -7,19 +7,17 @@ stays readable, quick to print and bounded in memory.
 """
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 
-from compliance.months import parse_month
 from compliance.reports.categories import SEVERITY_ORDER, category_order, domain_of, plain_name
+from compliance.reports.i18n import SOURCE_LOCALE, month_name
 from compliance.reports.plain import file_names, plain_evidence, zone_abbreviation
 from compliance.reports.render import render
 from compliance.reports.statutory import NYC_MEASURES
 
 
 def month_label(month: str) -> str:
-    year, mon = parse_month(month)
-    return f"{calendar.month_name[mon]} {year}"
+    return month_name(month, SOURCE_LOCALE)
 
 
 def evaluated_months(data: dict) -> set[str]:

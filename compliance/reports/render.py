@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from compliance.display import visible
+from compliance.reports.i18n import SOURCE_LOCALE, number, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -16,10 +17,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 # spaces, an ORM's `IN (1000000,1000001,...)` list) costs the square of its length, and a 10 MB
 # field would make the HTML as big; the CSV and Parquet exports keep every character.
 SHOWN_CHARACTERS = 2000
-
-
-def thousands(value) -> str:
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def day_spans(days: list[str]) -> list[tuple[str, str]]:
@@ -68,16 +65,27 @@ def _for_display(value):
     return value
 
 
-@lru_cache(maxsize=4)
-def environment(folder: Path = TEMPLATES):
+@lru_cache(maxsize=8)
+def environment(folder: Path = TEMPLATES, locale: str = SOURCE_LOCALE):
+    """The environment for one language: `{% trans %}` and `_()` translate through the locale's
+    catalog (compliance/reports/i18n.py), `thousands` groups digits as the locale does."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, finalize=_for_display)
-    env.filters["thousands"] = thousands
+                      trim_blocks=True, lstrip_blocks=True, finalize=_for_display,
+                      extensions=["jinja2.ext.i18n"])
+    # A translator sees a paragraph as one line, whatever the template's line breaks.
+    env.policies["ext.i18n.trimmed"] = True
+    catalog = translations(locale)
+    env.install_gettext_translations(catalog, newstyle=True)
+    # `_()` marks what it returns as safe markup: right for the templates' own literals, wrong
+    # for a label that comes with the data (a category read from a flag). Those go through this
+    # filter, which returns plain text that autoescaping and `shown` still treat as text.
+    env.filters["translate"] = lambda text: catalog.gettext(text) if isinstance(text, str) else text
+    env.filters["thousands"] = lambda value: number(value, locale)
     env.filters["day_spans"] = day_spans
     return env
 
 
-def render(template: str, folder: Path = TEMPLATES, **context) -> str:
-    return environment(folder).get_template(template).render(**context)
+def render(template: str, folder: Path = TEMPLATES, locale: str = SOURCE_LOCALE, **context) -> str:
+    return environment(folder, locale).get_template(template).render(locale=locale, **context)

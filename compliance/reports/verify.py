@@ -26,6 +26,7 @@ from compliance import evidence, queries, warehouse
 from compliance.config import reports_dir, resolve_home
 from compliance.errors import ComplianceError
 from compliance.reports import signing
+from compliance.reports.i18n import COMMITTEE_EDITIONS, SOURCE_LOCALE, committee_output, number, translations
 from compliance.reports.versions import MANIFEST
 from compliance.sources.text import file_sha256
 
@@ -149,47 +150,55 @@ class _Figures(HTMLParser):
             self.shown[self.key] += data
 
 
-def _cell_text(cell: dict | None) -> str:
-    if cell is None:
-        return "n/a"
-    return "suppressed" if cell["suppressed"] else f"{cell['value']:,}"
+def committee_figures(committee: dict, locale: str = SOURCE_LOCALE) -> dict[str, str]:
+    """Each committee figure as the summary's edition in `locale` shows it, from the manifest's
+    `committee`."""
+    say = translations(locale).gettext
 
+    def cell_text(cell: dict | None) -> str:
+        if cell is None:
+            return say("n/a")
+        return say("suppressed") if cell["suppressed"] else number(cell["value"], locale)
 
-def _change_text(change: int | None) -> str:
-    return "—" if change is None else f"{'+' if change > 0 else ''}{change:,}"
+    def change_text(change: int | None) -> str:
+        return "—" if change is None else f"{'+' if change > 0 else ''}{number(change, locale)}"
 
-
-def committee_figures(committee: dict) -> dict[str, str]:
-    """Each committee figure as the summary shows it, from the manifest's `committee`."""
     expected = {}
     rows = [(f"committee.cat.{row['category']}", row) for row in committee["categories"]]
     for prefix, row in rows + [("committee.total", committee["total"])]:
-        expected[f"{prefix}.current"] = _cell_text(row["current"])
-        expected[f"{prefix}.previous"] = _cell_text(row["previous"])
-        expected[f"{prefix}.change"] = _change_text(row["change"])
+        expected[f"{prefix}.current"] = cell_text(row["current"])
+        expected[f"{prefix}.previous"] = cell_text(row["previous"])
+        expected[f"{prefix}.change"] = change_text(row["change"])
+    for domain, cell in (committee.get("domains") or {}).items():  # versions built before have none
+        expected[f"committee.domain.{domain}"] = cell_text(cell)
     for measure, cell in committee["nyc"].items():
-        expected[f"committee.nyc.{measure}"] = _cell_text(cell)
+        expected[f"committee.nyc.{measure}"] = cell_text(cell)
     by_charge = committee.get("by_charge")  # versions built before it have none
     if by_charge:
         for key, cell in by_charge["rows"].items():
-            expected[f"committee.charge.{key}"] = _cell_text(cell)
-        expected["committee.charge.total"] = _cell_text(by_charge["total"])
+            expected[f"committee.charge.{key}"] = cell_text(cell)
+        expected["committee.charge.total"] = cell_text(by_charge["total"])
     return expected
 
 
 def _committee(directory: Path, manifest: dict) -> list[str]:
-    name = ((manifest.get("outputs") or {}).get("committee_html") or {}).get("file")
-    if not name or not (directory / name).is_file() or "committee" not in manifest:
+    """Every edition's figures against the manifest (versions built before an edition existed
+    simply have none of it)."""
+    if "committee" not in manifest:
         return []
-    reader = _Figures()
-    reader.feed((directory / name).read_text(encoding="utf-8", errors="replace"))
     problems = []
-    for key, expected in committee_figures(manifest["committee"]).items():
-        shown = reader.shown.get(key)
-        if shown is None:
-            problems.append(f"{name}: figure {key} deleted (the manifest records {expected})")
-        elif shown.strip() != expected:
-            problems.append(f"{name}: figure {key} shows {shown.strip()!r}, the manifest records {expected!r}")
+    for locale in COMMITTEE_EDITIONS:
+        name = ((manifest.get("outputs") or {}).get(committee_output(locale, "html")[0]) or {}).get("file")
+        if not name or not (directory / name).is_file():
+            continue
+        reader = _Figures()
+        reader.feed((directory / name).read_text(encoding="utf-8", errors="replace"))
+        for key, expected in committee_figures(manifest["committee"], locale).items():
+            shown = reader.shown.get(key)
+            if shown is None:
+                problems.append(f"{name}: figure {key} deleted (the manifest records {expected})")
+            elif shown.strip() != expected:
+                problems.append(f"{name}: figure {key} shows {shown.strip()!r}, the manifest records {expected!r}")
     return problems
 
 

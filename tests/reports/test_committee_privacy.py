@@ -54,10 +54,12 @@ def test_committee_outputs_carry_no_identifier(generated, smtp_server):
         ids, names = identifiers(con)
     assert len(ids) > 10_000 and len(names) > 20  # the input really is full of identifiers
     files = generated.reports.files
-    html = files["committee_html"].read_text(encoding="utf-8")
-    assert leaks(html, ids, names) == []
-    pdf = pdf_text(files["committee_pdf"])
-    assert "Findings by kind" in pdf and leaks(pdf, ids, names) == []
+    # Every edition: the English one and its Spanish translation.
+    for edition, heading in (("committee", "Findings by kind"), ("committee_es", "Hallazgos por tipo")):
+        html = files[f"{edition}_html"].read_text(encoding="utf-8")
+        assert leaks(html, ids, names) == []
+        pdf = pdf_text(files[f"{edition}_pdf"])
+        assert heading in pdf and leaks(pdf, ids, names) == []
 
     outcome = pipeline.deliver(generated.home, generated.month, committee_to=["committee@example.org"],
                                ig_to=[], smtp_conn_id=SMTP_CONN_ID)
@@ -71,6 +73,7 @@ def test_committee_outputs_carry_no_identifier(generated, smtp_server):
         parts.append(pdf_text(payload) if part.get_content_type() == "application/octet-stream"
                      or (part.get_filename() or "").endswith(".pdf") else payload.decode("utf-8"))
     assert any("Findings by kind" in p for p in parts), "the attachment's text was not read"
+    assert any("Hallazgos por tipo" in p for p in parts), "the Spanish edition was not attached"
     for text in parts:
         assert leaks(text, ids, names) == []
     # The IG report of the same month does name them: the check above can find a leak.

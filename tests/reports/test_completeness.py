@@ -54,6 +54,8 @@ def test_a_month_missing_one_source_for_three_days_is_incomplete_and_says_what_i
     assert "certifies zero" not in html and "certifies zero" not in pdf_text(Path(result["reports"]["ig_pdf"]))
     committee = Path(result["reports"]["committee_html"]).read_text(encoding="utf-8")
     assert "INCOMPLETE: some of this month's records are missing" in committee
+    spanish = Path(result["reports"]["committee_es_html"]).read_text(encoding="utf-8")
+    assert "INCOMPLETO: faltan registros de este mes" in spanish
     outcome = pipeline.deliver(months, MONTH, committee_to=["chair@example.org"], ig_to=["ig@example.org"],
                                smtp_conn_id="compliance_test_smtp")
     assert outcome["committee"] == "withheld: the month is INCOMPLETE"
@@ -73,6 +75,8 @@ def test_a_month_without_data_is_no_data_and_certifies_nothing(months, smtp_serv
         assert "certifies zero" not in text
     committee = Path(result["reports"]["committee_html"]).read_text(encoding="utf-8")
     assert "NO DATA: no records of this month have reached" in committee
+    spanish = Path(result["reports"]["committee_es_html"]).read_text(encoding="utf-8")
+    assert "SIN DATOS: no ha llegado a la Oficina del Inspector General ningún registro" in spanish
     outcome = pipeline.deliver(months, "2017-01", committee_to=["chair@example.org"], ig_to=[],
                                smtp_conn_id="compliance_test_smtp")
     assert outcome["committee"] == "withheld: the month is NO DATA" and smtp_server.messages == []

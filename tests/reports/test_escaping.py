@@ -54,7 +54,7 @@ def _urls_in(reading) -> list[str]:
 
 def test_hostile_text_is_escaped_and_nothing_is_fetched(tiny_home):
     reports = pipeline.build_reports(tiny_home(flags=HOSTILE), MONTH)
-    for key in ("ig_html", "committee_html"):
+    for key in ("ig_html", "committee_html", "committee_es_html"):
         text = reports.files[key].read_text(encoding="utf-8")
         reading = read_html(reports.files[key])
         tags = {tag for tag, _ in reading.tags}
@@ -115,7 +115,7 @@ def test_pdf_renderer_fetches_nothing(tmp_path):
 
 def test_control_and_bidi_characters_are_visible_in_the_reports_and_exact_in_the_exports(tiny_home):
     reports = pipeline.build_reports(tiny_home(flags=TRICKS), MONTH)
-    for key in ("ig_html", "committee_html"):
+    for key in ("ig_html", "committee_html", "committee_es_html"):
         text = reports.files[key].read_text(encoding="utf-8")
         assert not [c for c in RAW_TRICKS if c in text], key
     ig = reports.ig_html.read_text(encoding="utf-8")

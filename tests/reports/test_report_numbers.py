@@ -382,6 +382,9 @@ def committee_expected(truth: Truth, threshold: int) -> dict:
         "total": {"current": truth.stable_flags(month), "previous": truth.stable_flags(previous)},
         "nyc": truth.nyc(),
         "by_charge": truth.by_charge(),
+        # Stable flags of the month per domain, by the rules' own metadata.
+        "domains": {domain: sum(truth.stable_flags(month, c) for c in categories
+                                if truth.domains().get(c) == domain) for domain in ("detainers", "access")},
     }
 
 
@@ -427,9 +430,14 @@ def test_every_committee_figure_matches_and_small_counts_are_protected(generated
     for measure, value in expected["nyc"].items():
         metric = metrics[f"committee.nyc.{measure}"]
         assert not metric.suppressed and metric.value == value
+    for domain, value in expected["domains"].items():
+        metric = metrics[f"committee.domain.{domain}"]
+        assert not metric.suppressed and metric.value == value, domain
+    assert expected["domains"]["detainers"] > 0 and expected["domains"]["access"] > 0
     by_charge = {k: metrics[f"committee.charge.{k}"] for k in expected["by_charge"]}
     assert_protected(expected["by_charge"], by_charge, metrics["committee.charge.total"], threshold)
     known = {"threshold.max_suppressed", "committee.charge.total"} | {
+        f"committee.domain.{d}" for d in expected["domains"]} | {
         f"committee.nyc.{m}" for m in expected["nyc"]} | {
         f"committee.charge.{k}" for k in expected["by_charge"]} | {
         f"committee.{p}.{c}" for p in [f"cat.{k}" for k in expected["current"]] + ["total"]

@@ -72,7 +72,7 @@ def test_version_notes_say_only_that_a_suppressed_charge_count_changed():
     notes = version_notes(before, after, "complete", policy)
     # The visible total may be said; the suppressed count that moved only to have changed.
     assert notes["hidden_changed"] and notes["policy"] is None
-    assert notes["figures"] == [{"label": "Detainers received, by charge: all", "before": 33, "after": 34}]
+    assert notes["figures"] == [{"label": ["Detainers received, by charge", "all"], "before": 33, "after": 34}]
     # The same version string over changed content is a policy change.
     changed = version_notes(before, after, "complete", {**policy, "sha256": "b" * 64})
     assert changed["policy"]["before"]["sha256"] == "a" * 64 and changed["policy"]["after"]["sha256"] == "b" * 64
