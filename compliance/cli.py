@@ -211,6 +211,36 @@ def cmd_verify(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    """`review set`, `review reopen`, `review list` (docs/review.md)."""
+    from compliance.review.queue import LIST_COLUMNS, month_queue, record
+    from compliance.review.store import open_store
+
+    home = _home(args)
+    with open_store(home) as store:
+        if args.review_command == "list":
+            from compliance.months import parse_month
+
+            parse_month(args.month)
+            rows = month_queue(store, home, args.month)
+            if args.format == "json":
+                for row in rows:
+                    print(json.dumps(visible_values(row), ensure_ascii=False))
+            else:
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(LIST_COLUMNS)
+                writer.writerows([_text(row[c]) for c in LIST_COLUMNS] for row in rows)
+            return 0
+        if args.review_command == "set":
+            decisions = record(store, home, args.flag_ids, disposition=args.disposition, note=args.note,
+                               reviewer=args.by, duplicate_of=args.duplicate_of)
+            print(f"{len(decisions)} flags: {args.disposition}, by {args.by}")
+        else:
+            decisions = record(store, home, [args.flag_id], disposition=None, note=args.note, reviewer=args.by)
+            print(f"{args.flag_id}: reopened by {args.by}; its earlier decisions stay in its history")
+    return 0
+
+
 def cmd_flags(args) -> int:
     from compliance import warehouse
     from compliance.months import parse_month
@@ -509,6 +539,27 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the public half of the signing key, $COMPLIANCE_SIGNING_KEY or "
                         "~/.config/compliance/signing-key.pem)")
     p.set_defaults(func=cmd_verify)
+
+    from compliance.review.store import DISPOSITIONS
+
+    p = sub.add_parser("review", help="record IG decisions on flags, and list a month's review queue")
+    review = p.add_subparsers(dest="review_command", required=True, metavar="COMMAND")
+    q = review.add_parser("set", help="give flags a disposition (one decision per flag, in one transaction)")
+    q.add_argument("flag_ids", nargs="+", metavar="FLAG_ID")
+    q.add_argument("--disposition", required=True, choices=DISPOSITIONS)
+    q.add_argument("--note", default="", help="why (required for justified)")
+    q.add_argument("--by", required=True, metavar="NAME", help="the reviewer")
+    q.add_argument("--duplicate-of", metavar="FLAG_ID", help="with --disposition duplicate: the flag it repeats")
+    q.set_defaults(func=cmd_review)
+    q = review.add_parser("reopen", help="send a decided flag back to the queue (its history is kept)")
+    q.add_argument("flag_id", metavar="FLAG_ID")
+    q.add_argument("--note", required=True, help="why")
+    q.add_argument("--by", required=True, metavar="NAME")
+    q.set_defaults(func=cmd_review)
+    q = review.add_parser("list", help="a month's flags with their current decisions")
+    q.add_argument("--month", required=True, help="YYYY-MM")
+    q.add_argument("--format", choices=["csv", "json"], default="csv", help="csv, or json (JSON Lines)")
+    q.set_defaults(func=cmd_review)
 
     p = sub.add_parser("flags", help="print a month's flags")
     p.add_argument("--month", required=True, help="YYYY-MM")

@@ -22,6 +22,7 @@ LAYERS = (
     ("policy", ("compliance.policy",)),
     ("quality and rules", ("compliance.quality", "compliance.rules")),
     ("reports", ("compliance.reports",)),
+    ("review", ("compliance.review",)),
     ("delivery", ("compliance.delivery",)),
     ("stages", ("compliance.pipeline", "compliance.airflow_local", "compliance.demo",
                 "compliance.dag_defaults")),

@@ -1,0 +1,122 @@
+"""The review store: an append-only history of decisions on flags (docs/review.md).
+
+A decision is a review (one of DISPOSITIONS, with a note, the reviewer and the time) or a reopen,
+which sends the flag back to the queue. Nothing is updated in place: a flag's state is its latest
+decision, and every earlier one, with its reason, stays in its history. Each decision also records
+the rule version and a hash of the evidence it was made on, so a re-run that changes either shows
+the flag as changed since review.
+
+The embedded store is SQLite in WAL mode (`<home>/reviews.sqlite`): a reviewer writes while readers
+read, and a DAG run's DuckDB lock does not touch it. Its triggers refuse UPDATE and DELETE.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from compliance.errors import ComplianceError
+
+DISPOSITIONS = ("confirmed", "justified", "false_positive", "data_error", "duplicate")
+# Dispositions whose reason must be written down: an act allowed after all is allowed because of
+# something the data does not hold (a paper warrant, say).
+NOTE_REQUIRED = ("justified",)
+STORE_FILE = "reviews.sqlite"
+# A writer that finds the file locked by another writer waits this long (seconds) before failing.
+BUSY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Decision:
+    flag_id: str
+    month: str
+    action: str  # "review" or "reopen"
+    disposition: str | None
+    duplicate_of: str | None
+    note: str
+    reviewer: str
+    recorded_at: str  # ISO 8601 UTC
+    rule_id: str
+    rule_version: str
+    evidence_sha256: str
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_decision(disposition: str | None, note: str, reviewer: str, duplicate_of: str | None) -> None:
+    """A one-line error for a decision that must not be recorded (nothing is written then)."""
+    if not reviewer.strip():
+        raise ComplianceError("a decision needs the reviewer's name (--by)", field="by")
+    if disposition is None:
+        if not note.strip():
+            raise ComplianceError("a reopen needs a note saying why", field="note")
+        return
+    if disposition not in DISPOSITIONS:
+        raise ComplianceError(f"unknown disposition {disposition!r}: one of {', '.join(DISPOSITIONS)}",
+                              field="disposition")
+    if disposition in NOTE_REQUIRED and not note.strip():
+        raise ComplianceError(f"a {disposition} disposition needs a note giving the reason", field="note")
+    if disposition == "duplicate" and not duplicate_of:
+        raise ComplianceError("a duplicate names the flag it duplicates (--duplicate-of)", field="duplicate_of")
+    if disposition != "duplicate" and duplicate_of:
+        raise ComplianceError("--duplicate-of goes with the duplicate disposition only", field="duplicate_of")
+
+
+def store_path(home: Path) -> Path:
+    return Path(home) / STORE_FILE
+
+
+class ReviewStore:
+    """Decisions on flags, appended in transactions. Open with `open_store`."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self._con = connection
+
+    def append(self, decisions: Iterable[Decision]) -> int:
+        """Record the decisions in one transaction (all or none); return how many."""
+        from compliance import queries
+
+        rows = [asdict(d) for d in decisions]
+        with self._con:
+            self._con.executemany(queries.text("review/append_decision"), rows)
+        return len(rows)
+
+    def history(self, flag_id: str) -> list[Decision]:
+        return self._decisions("review/flag_history", {"flag_id": flag_id})
+
+    def latest(self, month: str) -> dict[str, Decision]:
+        """Each flag of the month that has a decision, with its latest one."""
+        return {d.flag_id: d for d in self._decisions("review/month_latest", {"month": month})}
+
+    def _decisions(self, name: str, params: dict) -> list[Decision]:
+        from compliance import queries
+
+        return [Decision(*row) for row in self._con.execute(queries.text(name), params).fetchall()]
+
+
+@contextlib.contextmanager
+def open_store(home: Path, path: Path | None = None) -> Iterator[ReviewStore]:
+    """The home's review store (created owner-only on first use), or the SQLite file at `path`."""
+    from compliance import queries  # DuckDB's module: only once a store is opened
+
+    path = Path(path or os.environ.get("COMPLIANCE_REVIEWS_FILE") or store_path(home))
+    created = not path.exists()
+    try:
+        connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level="DEFERRED")
+    except sqlite3.Error as exc:
+        raise ComplianceError(f"cannot open the review store: {exc}", path=str(path)) from None
+    try:
+        if created:
+            path.chmod(0o600)  # decisions name flags, and so people
+        connection.executescript(queries.text("review/sqlite_schema"))
+        yield ReviewStore(connection)
+    except sqlite3.Error as exc:
+        raise ComplianceError(f"review store: {exc}", path=str(path)) from None
+    finally:
+        connection.close()
