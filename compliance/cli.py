@@ -18,6 +18,8 @@ from compliance.errors import ComplianceError
 
 FLAG_COLUMNS = ("flag_id", "rule_id", "rule_version", "category", "severity", "month", "subject_type",
                 "subject_id", "account_id", "person_id", "event_ts", "summary", "evidence")
+# What `compliance flags` adds from the review store (docs/review.md): empty while a flag is open.
+REVIEW_COLUMNS = ("disposition", "reviewed_at")
 
 # Rows `compliance query` holds at a time: its output streams whatever the result's size.
 QUERY_BATCH_ROWS = 10_000
@@ -245,23 +247,29 @@ def cmd_flags(args) -> int:
     from compliance import warehouse
     from compliance.months import parse_month
 
+    from compliance.review.queue import month_decisions, standing
+
     parse_month(args.month)
     out = sys.stdout
-    with warehouse.connect(_home(args), read_only=True) as con:
+    home = _home(args)
+    decisions = month_decisions(home, args.month)
+    with warehouse.connect(home, read_only=True) as con:
         cursor = con.execute(
-            f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE month = ? "
+            f"SELECT {', '.join(FLAG_COLUMNS)}, sha256(CAST(evidence AS VARCHAR)) FROM flags WHERE month = ? "
             "ORDER BY event_ts, rule_id, subject_id", [args.month])
         writer = None
         if args.format == "csv":
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(FLAG_COLUMNS)
+            writer.writerow(FLAG_COLUMNS + REVIEW_COLUMNS)
         # In batches: a month may have millions of flags.
         while batch := cursor.fetchmany(QUERY_BATCH_ROWS):
-            for row in batch:
+            for *row, evidence_sha256 in batch:
+                decision = standing(decisions.get(row[0]), row[2], evidence_sha256)
+                review = (decision.disposition, decision.recorded_at) if decision else ("", "")
                 if writer:
-                    writer.writerow([_text(v) for v in row])
+                    writer.writerow([_text(v) for v in (*row, *review)])
                     continue
-                record = dict(zip(FLAG_COLUMNS, row))
+                record = dict(zip(FLAG_COLUMNS + REVIEW_COLUMNS, (*row, *review)))
                 record["evidence"] = json.loads(record["evidence"]) if record["evidence"] else None
                 out.write(json.dumps(visible_values(record), default=_json_default, ensure_ascii=False) + "\n")
     return 0

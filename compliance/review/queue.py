@@ -4,6 +4,7 @@ warehouse, so review goes on while a DAG run holds the warehouse's lock (docs/re
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ from compliance import queries
 from compliance.config import reports_dir
 from compliance.errors import ComplianceError
 from compliance.reports import versions
-from compliance.review.store import Decision, ReviewStore, check_decision, now
+from compliance.review.store import Decision, ReviewStore, check_decision, now, open_store, store_path
 
 # The columns of `compliance review list`, in order (a contract: scripts read them).
 LIST_COLUMNS = ("flag_id", "month", "rule_id", "category", "disposition", "reviewer", "reviewed_at",
@@ -76,6 +77,24 @@ def record(store: ReviewStore, home: Path, flag_ids: list[str], *, disposition: 
     return decisions
 
 
+def standing(decision: Decision | None, rule_version: str, evidence_sha256: str) -> Decision | None:
+    """The decision that still holds for a flag as it is now raised: a review made on the same
+    rule version and evidence. A reopen, or a review of evidence that has changed since, leaves
+    the flag open."""
+    if decision is None or decision.action != "review":
+        return None
+    return decision if (decision.rule_version, decision.evidence_sha256) == (rule_version, evidence_sha256) else None
+
+
+def month_decisions(home: Path, month: str) -> dict[str, Decision]:
+    """The month's latest decisions, for readers that must not create a store (`compliance
+    flags`): none when the home has no review store yet."""
+    if not (os.environ.get("COMPLIANCE_REVIEWS_FILE") or store_path(home).is_file()):
+        return {}
+    with open_store(home) as store:
+        return store.latest(month)
+
+
 def month_queue(store: ReviewStore, home: Path, month: str) -> list[dict]:
     """Every flag of the month's latest version, and every flag reviewed in the month that it no
     longer raises, with its current decision (LIST_COLUMNS)."""
@@ -85,14 +104,14 @@ def month_queue(store: ReviewStore, home: Path, month: str) -> list[dict]:
     for flag_id in sorted(set(flags) | set(decided)):
         flag, decision = flags.get(flag_id), decided.get(flag_id)
         reviewed = decision is not None and decision.action == "review"
-        changed = bool(reviewed and flag and (decision.rule_version, decision.evidence_sha256)
-                       != (flag["rule_version"], flag["evidence_sha256"]))
+        holds = standing(decision, flag["rule_version"], flag["evidence_sha256"]) if flag else decision
+        changed = bool(reviewed and flag and holds is None)
         rows.append({
             "flag_id": flag_id, "month": month,
             "rule_id": flag["rule_id"] if flag else decision.rule_id,
             "category": flag["category"] if flag else "",
             # A decision made on other evidence, or by another version of the rule, is open again.
-            "disposition": decision.disposition if reviewed and not changed else "",
+            "disposition": holds.disposition if reviewed and holds else "",
             "reviewer": decision.reviewer if decision else "",
             "reviewed_at": decision.recorded_at if decision else "",
             "note": decision.note if decision else "",

@@ -63,7 +63,7 @@ def test_cli_flags_output_matches_contract(landing, tmp_path, compliance_cli):
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert rows and list(rows[0]) == ["flag_id", "rule_id", "rule_version", "category", "severity", "month",
                                       "subject_type", "subject_id", "account_id", "person_id", "event_ts",
-                                      "summary", "evidence"]
+                                      "summary", "evidence", "disposition", "reviewed_at"]
     assert {r["month"] for r in rows} == {MONTH}
     jsonl = compliance_cli(home, "flags", "--month", MONTH, "--format", "json")
     assert len(jsonl.stdout.splitlines()) == len(rows)

@@ -112,3 +112,14 @@ def test_the_cli_lists_the_queue_in_the_contracted_columns(published, compliance
     assert reopened.returncode == 0
     listed = compliance_cli(published, "review", "list", "--month", MONTH, "--format", "json")
     assert '"flag_id": "f1"' in listed.stdout and '"disposition": ""' in listed.stdout
+
+
+def test_compliance_flags_shows_each_flags_standing_disposition(published, compliance_cli):
+    before = compliance_cli(published, "flags", "--month", MONTH)
+    assert before.returncode == 0 and not store_path(published).exists()  # a reader creates no store
+    assert compliance_cli(published, "review", "set", "f1", "--disposition", "data_error", "--note",
+                          "wrong booking", "--by", "ana").returncode == 0
+    out = compliance_cli(published, "flags", "--month", MONTH)
+    rows = {row["flag_id"]: row for row in csv.DictReader(io.StringIO(out.stdout))}
+    assert rows["f1"]["disposition"] == "data_error" and rows["f1"]["reviewed_at"].endswith("Z")
+    assert (rows["f2"]["disposition"], rows["f2"]["reviewed_at"]) == ("", "")
