@@ -89,7 +89,8 @@ def standing(decision: Decision | None, rule_version: str, evidence_sha256: str)
 def month_decisions(home: Path, month: str) -> dict[str, Decision]:
     """The month's latest decisions, for readers that must not create a store (`compliance
     flags`): none when the home has no review store yet."""
-    if not (os.environ.get("COMPLIANCE_REVIEWS_FILE") or store_path(home).is_file()):
+    if not (os.environ.get("COMPLIANCE_REVIEWS_DSN") or os.environ.get("COMPLIANCE_REVIEWS_FILE")
+            or store_path(home).is_file()):
         return {}
     with open_store(home) as store:
         return store.latest(month)

@@ -7,13 +7,15 @@ the rule version and a hash of the evidence it was made on, so a re-run that cha
 the flag as changed since review.
 
 The embedded store is SQLite in WAL mode (`<home>/reviews.sqlite`): a reviewer writes while readers
-read, and a DAG run's DuckDB lock does not touch it. Its triggers refuse UPDATE and DELETE.
+read, and a DAG run's DuckDB lock does not touch it. For several reviewers on several machines,
+PostgreSQL by `COMPLIANCE_REVIEWS_DSN`. Either way triggers refuse UPDATE and DELETE.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -72,19 +74,28 @@ def store_path(home: Path) -> Path:
     return Path(home) / STORE_FILE
 
 
-class ReviewStore:
-    """Decisions on flags, appended in transactions. Open with `open_store`."""
+_NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 
-    def __init__(self, connection: sqlite3.Connection):
-        self._con = connection
+
+class ReviewStore:
+    """Decisions on flags, appended in transactions. Open with `open_store`. The same named SQL
+    runs on SQLite and on PostgreSQL (`:name` parameters, written `%(name)s` for psycopg)."""
+
+    def __init__(self, connection, dialect: str):
+        self._con, self._dialect = connection, dialect
+
+    def _sql(self, name: str) -> str:
+        from compliance import queries
+
+        text = queries.text(name)
+        return _NAMED.sub(r"%(\1)s", text) if self._dialect == "postgres" else text
 
     def append(self, decisions: Iterable[Decision]) -> int:
         """Record the decisions in one transaction (all or none); return how many."""
-        from compliance import queries
-
         rows = [asdict(d) for d in decisions]
-        with self._con:
-            self._con.executemany(queries.text("review/append_decision"), rows)
+        # Commits, or rolls back on an error (psycopg's connection block would also close it).
+        with self._con.transaction() if self._dialect == "postgres" else self._con:
+            self._con.cursor().executemany(self._sql("review/append_decision"), rows)
         return len(rows)
 
     def history(self, flag_id: str) -> list[Decision]:
@@ -95,14 +106,23 @@ class ReviewStore:
         return {d.flag_id: d for d in self._decisions("review/month_latest", {"month": month})}
 
     def _decisions(self, name: str, params: dict) -> list[Decision]:
-        from compliance import queries
-
-        return [Decision(*row) for row in self._con.execute(queries.text(name), params).fetchall()]
+        cursor = self._con.cursor()
+        cursor.execute(self._sql(name), params)
+        rows = [Decision(*row) for row in cursor.fetchall()]
+        if self._dialect == "postgres":
+            self._con.rollback()  # end the read's transaction: a long-lived app holds no snapshot
+        return rows
 
 
 @contextlib.contextmanager
 def open_store(home: Path, path: Path | None = None) -> Iterator[ReviewStore]:
-    """The home's review store (created owner-only on first use), or the SQLite file at `path`."""
+    """The review store: PostgreSQL when COMPLIANCE_REVIEWS_DSN names one, otherwise the SQLite
+    file at `path`, $COMPLIANCE_REVIEWS_FILE or `<home>/reviews.sqlite` (created owner-only)."""
+    dsn = os.environ.get("COMPLIANCE_REVIEWS_DSN")
+    if dsn and path is None:
+        with _postgres(dsn) as store:
+            yield store
+        return
     from compliance import queries  # DuckDB's module: only once a store is opened
 
     path = Path(path or os.environ.get("COMPLIANCE_REVIEWS_FILE") or store_path(home))
@@ -115,8 +135,33 @@ def open_store(home: Path, path: Path | None = None) -> Iterator[ReviewStore]:
         if created:
             path.chmod(0o600)  # decisions name flags, and so people
         connection.executescript(queries.text("review/sqlite_schema"))
-        yield ReviewStore(connection)
+        yield ReviewStore(connection, "sqlite")
     except sqlite3.Error as exc:
         raise ComplianceError(f"review store: {exc}", path=str(path)) from None
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def _postgres(dsn: str) -> Iterator[ReviewStore]:
+    import psycopg
+
+    from compliance import queries
+
+    try:
+        connection = psycopg.connect(dsn, connect_timeout=BUSY_SECONDS)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ComplianceError(f"cannot open the review store at COMPLIANCE_REVIEWS_DSN: {first}",
+                              field="COMPLIANCE_REVIEWS_DSN") from None
+    try:
+        with connection.transaction():
+            # Several processes may open a new store at once: one creates it, the others wait.
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext('compliance review store'))")
+            connection.execute(queries.text("review/postgres_schema"))
+        yield ReviewStore(connection, "postgres")
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ComplianceError(f"review store: {first}", field="COMPLIANCE_REVIEWS_DSN") from None
     finally:
         connection.close()

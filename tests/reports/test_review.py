@@ -18,12 +18,49 @@ from compliance.review.store import open_store, store_path
 MONTH = "2016-03"
 
 
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """A private PostgreSQL server (tests/servers.py), as the pgaudit tests start one."""
+    from servers import start_postgres
+
+    server = start_postgres(tmp_path_factory.mktemp("reviews-pg"), {})
+    yield server
+    server.stop()
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, monkeypatch):
+    """Each store test runs on the embedded SQLite store and on PostgreSQL by DSN."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        import psycopg
+
+        name = f"reviews_{request.node.name.split('[')[0][-40:]}_{id(request)}".lower()
+        with psycopg.connect(server.dsn(host=str(server.datadir)), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        monkeypatch.setenv("COMPLIANCE_REVIEWS_DSN", server.dsn(host=str(server.datadir), dbname=name))
+    return request.param
+
+
 @pytest.fixture
-def published(tiny_home):
+def published(tiny_home, backend):
     """A home with one published version of MONTH holding flags f1, f2 and f3."""
     home = tiny_home(flags=[flag_row(f"f{i}", MONTH, subject_id=f"D{i}") for i in (1, 2, 3)])
     pipeline.build_reports(home, MONTH)
     return home
+
+
+def raw_store(home):
+    """A plain connection to the store, as any other program could open it."""
+    import os
+
+    dsn = os.environ.get("COMPLIANCE_REVIEWS_DSN")
+    if dsn:
+        import psycopg
+
+        return psycopg.connect(dsn, autocommit=True), psycopg.Error
+    return sqlite3.connect(store_path(home)), sqlite3.IntegrityError
 
 
 def test_decisions_are_appended_and_a_reopen_keeps_every_earlier_reason(published):
@@ -37,15 +74,20 @@ def test_decisions_are_appended_and_a_reopen_keeps_every_earlier_reason(publishe
         ("review", "confirmed", "ana", "held without a conviction"),
         ("reopen", None, "ben", "a paper warrant was found"),
         ("review", "justified", "ben", "warrant 16-0042, signed by a judge")]
-    # Append-only whoever opens the file: the store itself refuses a change or a deletion.
-    con = sqlite3.connect(store_path(published))
+    # Append-only whoever opens the store: the store itself refuses a change or a deletion.
+    con, refusal = raw_store(published)
     for statement in ("UPDATE decisions SET note = 'x'", "DELETE FROM decisions"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(refusal, match="append-only"):
             con.execute(statement)
     assert con.execute("SELECT count(*) FROM decisions").fetchone() == (3,)
-    assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    if isinstance(con, sqlite3.Connection):
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert oct(store_path(published).stat().st_mode & 0o777) == "0o600"
+    else:
+        with pytest.raises(refusal, match="append-only"):
+            con.execute("TRUNCATE decisions")
+        assert not store_path(published).exists()  # the DSN's store, not the embedded one
     con.close()
-    assert oct(store_path(published).stat().st_mode & 0o777) == "0o600"
 
 
 @pytest.mark.parametrize(("flags", "kwargs", "message"), [

@@ -1,5 +1,5 @@
 """A real-log regression suite (issue 12): logs captured at test time from the private servers of
-tests/sources/servers.py under several settings, read here by an independent parser and compared
+tests/servers.py under several settings, read here by an independent parser and compared
 field by field with what the project loads from the same files.
 
 Captured logs (nothing is committed; every run captures its own):
