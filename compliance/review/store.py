@@ -74,6 +74,18 @@ def store_path(home: Path) -> Path:
     return Path(home) / STORE_FILE
 
 
+# The type of `seq`, the order of decisions, in each dialect (sql/review/create_decisions.sql).
+SEQUENCE_COLUMN = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
+                   "postgres": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
+
+
+def schema(dialect: str) -> str:
+    from compliance import queries
+
+    table = queries.text("review/create_decisions").replace("SEQUENCE_COLUMN", SEQUENCE_COLUMN[dialect])
+    return table + "\n" + queries.text(f"review/{dialect}_setup")
+
+
 _NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 
 
@@ -123,8 +135,6 @@ def open_store(home: Path, path: Path | None = None) -> Iterator[ReviewStore]:
         with _postgres(dsn) as store:
             yield store
         return
-    from compliance import queries  # DuckDB's module: only once a store is opened
-
     path = Path(path or os.environ.get("COMPLIANCE_REVIEWS_FILE") or store_path(home))
     created = not path.exists()
     try:
@@ -134,7 +144,7 @@ def open_store(home: Path, path: Path | None = None) -> Iterator[ReviewStore]:
     try:
         if created:
             path.chmod(0o600)  # decisions name flags, and so people
-        connection.executescript(queries.text("review/sqlite_schema"))
+        connection.executescript(schema("sqlite"))
         yield ReviewStore(connection, "sqlite")
     except sqlite3.Error as exc:
         raise ComplianceError(f"review store: {exc}", path=str(path)) from None
@@ -146,8 +156,6 @@ def open_store(home: Path, path: Path | None = None) -> Iterator[ReviewStore]:
 def _postgres(dsn: str) -> Iterator[ReviewStore]:
     import psycopg
 
-    from compliance import queries
-
     try:
         connection = psycopg.connect(dsn, connect_timeout=BUSY_SECONDS)
     except psycopg.Error as exc:
@@ -158,7 +166,7 @@ def _postgres(dsn: str) -> Iterator[ReviewStore]:
         with connection.transaction():
             # Several processes may open a new store at once: one creates it, the others wait.
             connection.execute("SELECT pg_advisory_xact_lock(hashtext('compliance review store'))")
-            connection.execute(queries.text("review/postgres_schema"))
+            connection.execute(schema("postgres"))
         yield ReviewStore(connection, "postgres")
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,9 +1,9 @@
--- The review store (SQLite): one row per decision, appended, never changed (docs/review.md).
--- WAL lets a reviewer write while readers read; the triggers refuse any UPDATE or DELETE, so
--- the history is append-only whoever opens the file.
-PRAGMA journal_mode = WAL;
+-- The review store's one table: one row per decision, appended, never changed (docs/review.md).
+-- The same on SQLite and PostgreSQL but for `seq`, whose type each dialect names
+-- (compliance/review/store.py, SEQUENCE_COLUMN); sqlite_setup.sql and postgres_setup.sql add the
+-- triggers that refuse any change.
 CREATE TABLE IF NOT EXISTS decisions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq SEQUENCE_COLUMN,
     flag_id TEXT NOT NULL,
     month TEXT NOT NULL,
     action TEXT NOT NULL CHECK (action IN ('review', 'reopen')),
@@ -20,7 +20,3 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE INDEX IF NOT EXISTS decisions_by_month ON decisions (month, flag_id, seq);
 CREATE INDEX IF NOT EXISTS decisions_by_flag ON decisions (flag_id, seq);
-CREATE TRIGGER IF NOT EXISTS decisions_never_updated BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'the review history is append-only: decisions are never updated'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_never_deleted BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'the review history is append-only: decisions are never deleted'); END;
