@@ -3,7 +3,6 @@ queue. Flags are read from each month's latest version (its Parquet export), nev
 warehouse, so review goes on while a DAG run holds the warehouse's lock (docs/review.md)."""
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -120,7 +119,3 @@ def month_queue(store: ReviewStore, home: Path, month: str) -> list[dict]:
             "changed_since_review": changed,
         })
     return rows
-
-
-def as_dict(decision: Decision) -> dict:
-    return dataclasses.asdict(decision)
