@@ -247,12 +247,12 @@ def cmd_flags(args) -> int:
     from compliance import warehouse
     from compliance.months import parse_month
 
-    from compliance.review.queue import month_decisions, standing
+    from compliance.review.queue import month_standing
 
     parse_month(args.month)
     out = sys.stdout
     home = _home(args)
-    decisions = month_decisions(home, args.month)
+    decided = month_standing(home, args.month)
     with warehouse.connect(home, read_only=True) as con:
         cursor = con.execute(
             f"SELECT {', '.join(FLAG_COLUMNS)}, sha256(CAST(evidence AS VARCHAR)) FROM flags WHERE month = ? "
@@ -264,8 +264,10 @@ def cmd_flags(args) -> int:
         # In batches: a month may have millions of flags.
         while batch := cursor.fetchmany(QUERY_BATCH_ROWS):
             for *row, evidence_sha256 in batch:
-                decision = standing(decisions.get(row[0]), row[2], evidence_sha256)
-                review = (decision.disposition, decision.recorded_at) if decision else ("", "")
+                state = decided.get(row[0])
+                # A decision stands on the rule version and evidence it was made on.
+                holds = state is not None and (state["rule_version"], state["evidence_sha256"]) == (row[2], evidence_sha256)
+                review = (state["disposition"], state["reviewed_at"]) if holds else ("", "")
                 if writer:
                     writer.writerow([_text(v) for v in (*row, *review)])
                     continue
@@ -438,12 +440,67 @@ def cmd_rules(args) -> int:
         print(f"{LOCK_PATH}: {len(rules)} rules; changed: {', '.join(changed) or 'none'}; "
               f"removed: {', '.join(removed) or 'none'}")
         return 0
+    from compliance.review.state import precision
+    from compliance.review.store import exists, open_store
+
+    home = _home(args)
+    measured = {}
+    if exists(home):
+        with open_store(home) as store:
+            measured = {row["rule_id"]: row for row in precision(store)}
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["rule_id", "version", "category", "severity", "status", "subject_type", "title"])
+    # The last four: the rule's precision from every review so far (docs/review.md).
+    writer.writerow(["rule_id", "version", "category", "severity", "status", "subject_type", "title",
+                     "reviewed", "confirmed", "false_positive", "false_positive_share"])
     for rule in load_rules():
         meta = rule.meta
+        seen = measured.get(rule.rule_id) or {"reviewed": 0, "confirmed": 0, "false_positive": 0,
+                                              "false_positive_share": None}
+        share = seen["false_positive_share"]
         writer.writerow([rule.rule_id, rule.version, rule.category, rule.severity, meta["status"],
-                         meta["subject_type"], meta["title"]])
+                         meta["subject_type"], meta["title"], seen["reviewed"], seen["confirmed"],
+                         seen["false_positive"], "" if share is None else f"{share:.3f}"])
+    return 0
+
+
+def cmd_signoff(args) -> int:
+    """`compliance signoff` (docs/review.md, "Sign-off")."""
+    from compliance import pipeline
+
+    done = pipeline.sign_off(_home(args), args.month, by=args.by, note=args.note, version=args.version)
+    print(f"{done['month']} {done['version']}: signed off by {done['signed_by']} at {done['signed_at']}; "
+          f"the committee summary can now be sent")
+    return 0
+
+
+def cmd_exceptions(args) -> int:
+    """`compliance exceptions add|list|expire` (docs/review.md, "Exceptions")."""
+    import datetime as dt
+
+    from compliance.review.exceptions import add_exception, expire_exception, list_exceptions
+    from compliance.review.store import open_store
+    from compliance.rules.catalog import load_rules
+
+    with open_store(_home(args)) as store:
+        if args.exceptions_command == "add":
+            added = add_exception(store, rule_id=args.rule, account_id=args.account, owner=args.owner,
+                                  reason=args.reason, expires=args.expires, by=args.by,
+                                  statement_pattern=args.statement_like,
+                                  known_rules={rule.rule_id for rule in load_rules()})
+            print(f"{added.exception_id}: {added.rule_id} on {added.account_id} until {added.expires}")
+        elif args.exceptions_command == "expire":
+            ended = expire_exception(store, args.exception_id, by=args.by, note=args.note)
+            print(f"{ended.exception_id}: no longer applies to events from {ended.ends_on}")
+        else:
+            today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            columns = ("exception_id", "rule_id", "account_id", "statement_pattern", "owner", "reason",
+                       "expires", "ends_on", "in_force", "recorded_by", "recorded_at", "expired_by",
+                       "expired_at", "expired_note")
+            writer.writerow(columns)
+            for exception in list_exceptions(store):
+                row = exception.as_dict(today)
+                writer.writerow([_text(row[c]) for c in columns])
     return 0
 
 
@@ -568,6 +625,34 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--month", required=True, help="YYYY-MM")
     q.add_argument("--format", choices=["csv", "json"], default="csv", help="csv, or json (JSON Lines)")
     q.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("signoff", help="an approver signs off a month's latest report version; "
+                                        "the committee summary is sent only after")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--by", required=True, metavar="NAME", help="the approver")
+    p.add_argument("--note", default="", help="a remark kept with the sign-off")
+    p.add_argument("--version", help="the version to sign off, e.g. v2 (default: the latest; only the latest can be)")
+    p.set_defaults(func=cmd_signoff)
+
+    p = sub.add_parser("exceptions", help="tuning that never hides a flag: add, list or expire exceptions")
+    exceptions = p.add_subparsers(dest="exceptions_command", required=True, metavar="COMMAND")
+    q = exceptions.add_parser("add", help="flags of a rule on an account stand as justified until the expiry")
+    q.add_argument("--rule", required=True, metavar="RULE_ID")
+    q.add_argument("--account", required=True, metavar="ACCOUNT_ID")
+    q.add_argument("--statement-like", metavar="PATTERN",
+                   help="only flags whose statement matches this SQL LIKE pattern (% any text, _ one character)")
+    q.add_argument("--owner", required=True, help="who answers for the exception")
+    q.add_argument("--reason", required=True)
+    q.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="applies to events before this day")
+    q.add_argument("--by", required=True, metavar="NAME", help="who records it")
+    q.set_defaults(func=cmd_exceptions)
+    q = exceptions.add_parser("list", help="every exception, in force or not")
+    q.set_defaults(func=cmd_exceptions)
+    q = exceptions.add_parser("expire", help="end an exception today")
+    q.add_argument("exception_id", metavar="EXCEPTION_ID")
+    q.add_argument("--note", required=True, help="why")
+    q.add_argument("--by", required=True, metavar="NAME")
+    q.set_defaults(func=cmd_exceptions)
 
     p = sub.add_parser("flags", help="print a month's flags")
     p.add_argument("--month", required=True, help="YYYY-MM")

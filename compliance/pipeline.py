@@ -153,12 +153,56 @@ def build_reports(home: Path, month: str, policy_path: Path | None = None, optio
 
     parse_month(month)
     started = _now()
-    reports = build(Path(home), month, load_pack(policy_path), options)
+    from compliance.review.state import summary
+    from compliance.review.store import open_store
+
+    with open_store(Path(home)) as store:
+        # A re-run after a sign-off is a new version, which needs its own sign-off (docs/review.md).
+        reports = build(Path(home), month, load_pack(policy_path), options,
+                        review=lambda flags, detailed: summary(store, month, flags, detailed),
+                        keep_unchanged=not _latest_signed_off(store, home, month))
     with warehouse.connect(Path(home)) as con:
         late.record_report(con, month)
         _log(con, uuid.uuid4().hex, "report", month, started, "success",
              {"version": reports.version, "created": reports.created, "status": reports.status})
     return reports
+
+
+def _review_store(home: Path):
+    """The review store if the home has one (never created by a build), else None."""
+    import contextlib
+
+    from compliance.review.store import exists, open_store
+
+    return open_store(Path(home)) if exists(Path(home)) else contextlib.nullcontext(None)
+
+
+def _latest_signed_off(store, home: Path, month: str) -> bool:
+    from compliance.reports import versions
+    from compliance.review.signoff import signoff_of
+
+    latest = versions.latest_version(versions.month_dir(Path(home), month))
+    return latest is not None and signoff_of(store, home, month, latest.name) is not None
+
+
+def signed_off(home: Path, month: str, version: str) -> dict | None:
+    """The sign-off of the month's report `version`, or None while it awaits one; a month whose
+    committee summary is withheld (INCOMPLETE, NO DATA) needs none before its IG note goes out."""
+    from compliance.review.signoff import signoff_of
+
+    with _review_store(home) as store:
+        found = signoff_of(store, home, month, version) if store is not None else None
+    return found.__dict__ if found else None
+
+
+def sign_off(home: Path, month: str, *, by: str, note: str = "", version: str | None = None) -> dict:
+    """An approver signs off the month's latest report version (compliance/review/signoff.py)."""
+    from compliance.review.signoff import sign_off as sign
+    from compliance.review.store import open_store
+
+    parse_month(month)
+    with open_store(Path(home)) as store:
+        return sign(store, Path(home), month, by=by, note=note, version=version).__dict__
 
 
 def report(home: Path, month: str, policy_path: Path | None = None, options=None) -> Path:

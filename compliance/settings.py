@@ -16,6 +16,11 @@ SCHEDULE_TZ = "America/New_York"
 # one-slot pool.
 WAREHOUSE_POOL = "compliance_warehouse"
 
+# How often the monthly DAG looks for the IG's sign-off, and how long it waits before it alerts
+# (docs/operations.md, "Sign-off"). Read at parse time, so from the environment only.
+SIGNOFF_POKE_SECONDS = float(os.environ.get("COMPLIANCE_SIGNOFF_POKE_SECONDS") or 15 * 60)
+SIGNOFF_TIMEOUT_HOURS = float(os.environ.get("COMPLIANCE_SIGNOFF_TIMEOUT_HOURS") or 20 * 24)
+
 # Airflow Variable name -> environment variable used as its default.
 SETTINGS = {
     "compliance_home": "COMPLIANCE_HOME",

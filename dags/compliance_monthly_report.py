@@ -15,12 +15,18 @@ reports `2026-02`. (A plain cron string would give an empty interval in Airflow 
   blocking checks failed, or a source the pack's `report_sources` lists missed expected days, is
   still reported, marked INCOMPLETE, and raises an `INCOMPLETE` alert naming what is missing; a
   month with no data at all is marked NO DATA and raises a `NO_DATA` alert. The run succeeds.
-* **deliver_reports** e-mails the committee summary (PDF attached) and a note to IG staff through
-  the SMTP connection `compliance_smtp_conn_id` (default `smtp_default`), to the addresses in the
-  Variables `compliance_committee_recipients` and `compliance_ig_recipients`
-  (`compliance.pipeline.deliver`). An INCOMPLETE or NO DATA month is not sent to the committee. With no
-  recipients configured the task is skipped. It reads the report folder only, so it runs outside
-  the warehouse pool.
+* **deliver_reports** e-mails the note to IG staff at once, and the committee summary once the
+  version is signed off (`compliance.pipeline.deliver`), through the SMTP connection
+  `compliance_smtp_conn_id` (default `smtp_default`), to the addresses in the Variables
+  `compliance_committee_recipients` and `compliance_ig_recipients`. An INCOMPLETE or NO DATA month
+  is not sent to the committee. With no recipients configured the task is skipped. It reads the
+  report folder only, so it runs outside the warehouse pool.
+* **await_signoff** waits for an approver to sign the version off (`compliance signoff`, or the
+  review app): a sensor in reschedule mode, which holds no worker slot between looks (every
+  `COMPLIANCE_SIGNOFF_POKE_SECONDS`, default 15 minutes). After `COMPLIANCE_SIGNOFF_TIMEOUT_HOURS`
+  (default 20 days) it fails and writes a `SIGNOFF_OVERDUE` alert. A withheld month waits for none.
+* **deliver_after_signoff** runs the same delivery again: the committee summary's signed-off
+  edition goes out; the IG note, already sent, is not sent twice.
 
 Re-run a month by hand: trigger with conf `{"month": "2026-02"}`, or locally
 `airflow dags test compliance_monthly_report -c '{"month": "2026-02"}'`.
@@ -40,14 +46,16 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_conte
 from compliance.dag_defaults import RUNS, task_defaults
 from compliance.delivery.alerts import ComplianceAlertNotifier
 from compliance.months import MONTH_PARAM_PATTERN
-from compliance.settings import SCHEDULE_TZ, WAREHOUSE_POOL
+from compliance.settings import SCHEDULE_TZ, SIGNOFF_POKE_SECONDS, SIGNOFF_TIMEOUT_HOURS, WAREHOUSE_POOL
 
 
 @dag(
     dag_id="compliance_monthly_report",
     schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=SCHEDULE_TZ),
     default_args=task_defaults(retry_delay=timedelta(minutes=10), execution_timeout=timedelta(hours=4)),
-    **RUNS,
+    # A month waits for its sign-off for up to 20 days: runs of other months (re-runs of late
+    # data) must not queue behind it. The warehouse pool still lets one task write at a time.
+    **{**RUNS, "max_active_runs": 3},
     params={
         "month": Param(
             "",
@@ -130,7 +138,29 @@ def compliance_monthly_report():
         print("COMPLIANCE_DELIVERY " + json.dumps(outcome, sort_keys=True))
         return outcome
 
-    deliver_reports(run_report(choose_month()))
+    @task.sensor(mode="reschedule", poke_interval=SIGNOFF_POKE_SECONDS,
+                 timeout=timedelta(hours=SIGNOFF_TIMEOUT_HOURS).total_seconds(), retries=0,
+                 on_failure_callback=ComplianceAlertNotifier(
+                     kind="SIGNOFF_OVERDUE",
+                     message="the month's report version was not signed off in time: the committee "
+                             "summary is not sent (compliance signoff --month YYYY-MM --by NAME)"))
+    def await_signoff(result: dict):
+        from airflow.sdk import PokeReturnValue
+
+        from compliance import pipeline
+        from compliance.config import resolve_home
+        from compliance.settings import resolve_locations
+
+        if result.get("incomplete"):  # never sent to the committee: nothing to sign off for
+            return PokeReturnValue(is_done=True, xcom_value=None)
+        done = pipeline.signed_off(resolve_home(resolve_locations().home), result["month"],
+                                   result["report_version"])
+        print(f"{result['month']} {result['report_version']}: "
+              + (f"signed off by {done['signed_by']} at {done['signed_at']}" if done else "awaiting sign-off"))
+        return PokeReturnValue(is_done=done is not None, xcom_value=done)
+
+    result = run_report(choose_month())
+    deliver_reports(result) >> await_signoff(result) >> deliver_reports.override(task_id="deliver_after_signoff")(result)
 
 
 compliance_monthly_report()

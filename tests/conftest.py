@@ -52,9 +52,9 @@ def home(tmp_path):
 @pytest.fixture(scope="session")
 def compliance_cli():
     """Run `compliance --home HOME ARGS...` as a user would, in a subprocess."""
-    def run(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    def run(home: Path, *args: str, timeout: float = 600, input: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "compliance.cli", "--home", str(home), *args],
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, input=input)
     return run
 
 

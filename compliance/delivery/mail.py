@@ -3,8 +3,10 @@ through Airflow's SMTP provider (`SmtpHook`, configured by an Airflow connection
 
 Reads the version folder only (its manifest and PDF), never the warehouse. What was sent is kept in
 the version's `delivery.json`, so a retried or re-run task does not send the same version to the
-same people twice; a new version (late data) is sent again and says what changed. An INCOMPLETE or
-NO DATA month is not sent to the committee; the IG note says so.
+same people twice; a new version (late data) is sent again and says what changed. The committee
+summary is sent only once an approver has signed the version off, and then as its signed-off
+edition (docs/review.md); an INCOMPLETE or NO DATA month is not sent to the committee. The IG note
+says which.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from compliance.errors import ComplianceError
 from compliance.reports import versions
+from compliance.reports.build import SIGNED_OFF
 from compliance.reports.i18n import COMMITTEE_EDITIONS, committee_output
 from compliance.reports.manifest import WITHHELD_STATUSES
 from compliance.reports.monthly import month_label
@@ -74,9 +77,11 @@ def deliver_reports(home: Path, month: str, *, committee_to: list[str], ig_to: l
         outcome["committee"] = f"withheld: the month is {manifest['status']}"
     elif sent_at := _already_sent(log, "committee", committee_to):
         outcome["committee"] = f"already sent at {sent_at}"
+    elif _signoff(Path(home), month, manifest["version"]) is None:
+        outcome["committee"] = f"held: {manifest['version']} awaits an approver's sign-off"
     else:
-        # Every edition the version holds: English first, then the translations (es, ...).
-        attachments = [directory / manifest["outputs"][key]["file"]
+        # Every edition of the signed-off edition: English first, then the translations (es, ...).
+        attachments = [directory / SIGNED_OFF / manifest["outputs"][key]["file"]
                        for locale in COMMITTEE_EDITIONS
                        if (key := committee_output(locale, "pdf")[0]) in manifest["outputs"]]
         subject = (f"Immigration data-sharing summary for {label} ({month})"
@@ -103,6 +108,16 @@ def deliver_reports(home: Path, month: str, *, committee_to: list[str], ig_to: l
         _write_log(directory, log)
         outcome["ig_note"] = "sent"
     return outcome
+
+
+def _signoff(home: Path, month: str, version: str):
+    from compliance.review.signoff import signoff_of
+    from compliance.review.store import exists, open_store
+
+    if not exists(home):
+        return None
+    with open_store(home) as store:
+        return signoff_of(store, home, month, version)
 
 
 def _now() -> str:

@@ -80,6 +80,28 @@ def figures(data: dict) -> dict:
     }
 
 
+REVIEW_KINDS = ("confirmed", "set_aside", "under_review")
+
+
+def review_split(data: dict, review: dict) -> dict:
+    """The committee's findings (stable rules) split by where their review stands: confirmed
+    violations, set aside after review (justified, false positive, data error, duplicate), still
+    under review; with the sign-off, if any (`review`: compliance/review/state.py, `summary`)."""
+    stable = {r["rule_id"] for r in data["rules"] if r["status"] == "stable"}
+    categories = category_order({r["category"] for r in data["rules"] if r["status"] == "stable"})
+    split = {c: dict.fromkeys(REVIEW_KINDS, 0) for c in categories}
+    for row in review["counts"]:
+        if row["rule_id"] not in stable:
+            continue
+        kind = ("under_review" if not row["disposition"] else
+                "confirmed" if row["disposition"] == "confirmed" else "set_aside")
+        split.setdefault(row["category"], dict.fromkeys(REVIEW_KINDS, 0))[kind] += row["flags"]
+    total = {kind: sum(row[kind] for row in split.values()) for kind in REVIEW_KINDS}
+    signoff = review.get("signoff")
+    return {"categories": [{"category": c, **counts} for c, counts in split.items()], "total": total,
+            "signoff": {"signed_at": signoff["signed_at"]} if signoff else None}
+
+
 def version_notes(previous: dict | None, committee: dict, status: str, policy: dict) -> dict | None:
     """What changed since the previous version (its manifest), saying a figure only where both
     versions show it: a change in a suppressed count is only said to exist."""
@@ -123,14 +145,16 @@ def editions(names: dict[str, str]) -> list[dict]:
 
 
 def render_committee(data: dict, *, committee: dict, manifest: dict, notes: dict | None,
-                     generated_at: str, names: dict[str, str], locale: str = SOURCE_LOCALE) -> str:
+                     generated_at: str, names: dict[str, str], locale: str = SOURCE_LOCALE,
+                     review: dict | None = None) -> str:
     if notes:
         notes = {**notes, "previous_generated_at": moment(notes["previous_generated_at"], locale)}
     return render(
         "committee_summary.html.j2", locale=locale,
         month=data["month"], month_label=month_name(data["month"], locale),
         previous_month=data["previous_month"], previous_label=month_name(data["previous_month"], locale),
-        policy=data["policy"], committee=committee, manifest=manifest, notes=notes,
+        policy=data["policy"], committee=committee, manifest=manifest, notes=notes, review=review,
+        signed_at=moment(review["signoff"]["signed_at"], locale) if review and review["signoff"] else None,
         generated_at=moment(generated_at, locale),
         plain_name=plain_name, plain_explanation=plain_explanation, nyc_plain=NYC_PLAIN,
         charge_plain=CHARGE_PLAIN, suppression=data["suppression"], editions=editions(names),

@@ -65,13 +65,18 @@ def month_name(month: str, locale: str) -> str:
 
 
 def moment(stamp: str, locale: str) -> str:
-    """A manifest's time ("2026-12-04 18:11:51 UTC") in the locale's words: "4 December 2026,
-    18:11 UTC", "4 de diciembre de 2026, 18:11 UTC". Anything else is returned as it is."""
+    """A manifest's time ("2026-12-04 18:11:51 UTC") or a review store's ("2026-12-04T18:11:51Z")
+    in the locale's words: "4 December 2026, 18:11 UTC", "4 de diciembre de 2026, 18:11 UTC".
+    Anything else is returned as it is."""
     from babel.dates import format_date
 
-    try:
-        when = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
+    for pattern in ("%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            when = dt.datetime.strptime(stamp, pattern)
+            break
+        except ValueError:
+            continue
+    else:
         return stamp
     return f"{format_date(when.date(), 'long', locale=locale)}, {when:%H:%M} UTC"
 

@@ -207,15 +207,32 @@ def check_summary(validation: list[dict]) -> list[dict]:
     return list(tables.values())
 
 
+def review_section(data: dict, review: dict | None) -> dict | None:
+    """The review as the IG report shows it: progress, sign-off, exceptions, and each rule's
+    precision with its title (`review`: compliance/review/state.py, `summary`)."""
+    if review is None:
+        return None
+    titles = {r["rule_id"]: r["title"] for r in data["rules"]}
+    return {**review, "precision": [{**row, "title": titles.get(row["rule_id"]) or row["rule_id"]}
+                                    for row in review["precision"]],
+            "exceptions": [x for x in review["exceptions"] if x["flags"] or x["in_force"]]}
+
+
 def render_ig(data: dict, *, manifest: dict, changes: dict | None, charts: dict, files: dict,
-              generated_at: str, pdf: bool) -> str:
+              generated_at: str, pdf: bool, review: dict | None = None) -> str:
     from markupsafe import Markup
 
     cap = data["options"]["pdf_flags_per_rule" if pdf else "html_flags_per_rule"]
+    decisions = (review or {}).get("decisions") or {}
+    groups = rule_groups(data, cap)
+    for group in groups:
+        for flag in group["flags"]:
+            flag["review"] = decisions.get(flag["flag_id"])
     return render(
         "ig_report.html.j2",
         data=data, month_label=month_label(data["month"]), manifest=manifest, changes=changes,
-        summary=summary(data), brief=brief(data), trend=trend(data), groups=rule_groups(data, cap),
+        summary=summary(data), brief=brief(data), trend=trend(data), groups=groups,
+        review=review_section(data, review),
         file_names=file_names(data["batches"]),
         tz_abbrev=lambda instant: zone_abbreviation(instant, data["timezone"]),
         quality_tables=check_summary(data["validation"]), paper_size=data["policy"]["paper_size"],

@@ -30,8 +30,11 @@ from compliance.reports.i18n import COMMITTEE_EDITIONS, SOURCE_LOCALE, committee
 from compliance.reports.versions import MANIFEST
 from compliance.sources.text import file_sha256
 
-# What a version folder holds besides its outputs: delivery.json is written later, by delivery.
-BESIDE_OUTPUTS = frozenset({MANIFEST, signing.SIGNATURE, signing.PUBLIC_KEY, "delivery.json"})
+# The signed-off edition's folder (build.py, SIGNED_OFF), written at sign-off.
+SIGNED_OFF = "signed-off"
+# What a version folder holds besides its outputs: delivery.json is written later, by delivery,
+# and the signed-off edition at sign-off (checked on its own, `_signed_off`).
+BESIDE_OUTPUTS = frozenset({MANIFEST, signing.SIGNATURE, signing.PUBLIC_KEY, "delivery.json", SIGNED_OFF})
 # Flags named one by one when the warehouse differs from an export (all are counted).
 LISTED_FLAGS = 1000
 
@@ -75,6 +78,7 @@ def verify_version(home: Path, directory: Path, public_keys: list[Path] | None =
                                "(moved or renamed)")
     result.findings += _files(directory, manifest)
     result.findings += _committee(directory, manifest)
+    result.findings += _signed_off(directory, data, trusted)
     with warehouse.connect(home, read_only=True) as con:
         try:
             chain = evidence.links(con)
@@ -112,7 +116,7 @@ def _signature(directory: Path, data: bytes, trusted: list) -> list[str]:
     return [f"{MANIFEST}: altered after it was signed (the signature does not match it)"]
 
 
-def _files(directory: Path, manifest: dict) -> list[str]:
+def _files(directory: Path, manifest: dict, beside: frozenset | set = BESIDE_OUTPUTS) -> list[str]:
     listed = {out["file"]: out["sha256"] for out in (manifest.get("outputs") or {}).values()}
     problems = []
     for name, expected in sorted(listed.items()):
@@ -122,8 +126,31 @@ def _files(directory: Path, manifest: dict) -> list[str]:
         elif (actual := file_sha256(path)) != expected:
             problems.append(f"{name}: altered (sha256 {_short(actual)}…, the manifest lists {_short(expected)}…)")
     for path in sorted(directory.iterdir()):
-        if path.name not in listed and path.name not in BESIDE_OUTPUTS:
+        if path.name not in listed and path.name not in beside:
             problems.append(f"{path.name}: added (not in the manifest)")
+    return problems
+
+
+def _signed_off(directory: Path, version_manifest: bytes, trusted: list) -> list[str]:
+    """The signed-off edition, if the version has one: signed by a trusted key, made from this
+    very version, and every file as its manifest lists it."""
+    edition = directory / SIGNED_OFF
+    if not edition.is_dir():
+        return []
+    path = edition / MANIFEST
+    if not path.is_file():
+        return [f"{SIGNED_OFF}/{MANIFEST}: deleted"]
+    data = path.read_bytes()
+    problems = [f"{SIGNED_OFF}/{finding}" for finding in _signature(edition, data, trusted)]
+    try:
+        manifest = json.loads(data)
+        made_from = manifest["version_manifest_sha256"]
+    except (ValueError, KeyError, TypeError):
+        return problems + [f"{SIGNED_OFF}/{MANIFEST}: altered (no longer a signed-off edition's manifest)"]
+    if made_from != hashlib.sha256(version_manifest).hexdigest():
+        problems.append(f"{SIGNED_OFF}: made from another manifest than this version's")
+    beside = {MANIFEST, signing.SIGNATURE, signing.PUBLIC_KEY}
+    problems += [f"{SIGNED_OFF}/{finding}" for finding in _files(edition, manifest, beside)]
     return problems
 
 

@@ -3,7 +3,6 @@ queue. Flags are read from each month's latest version (its Parquet export), nev
 warehouse, so review goes on while a DAG run holds the warehouse's lock (docs/review.md)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -12,17 +11,12 @@ from compliance import queries
 from compliance.config import reports_dir
 from compliance.errors import ComplianceError
 from compliance.reports import versions
-from compliance.review.store import Decision, ReviewStore, check_decision, now, open_store, store_path
+from compliance.review.state import flag_states, flags_file, state_rows
+from compliance.review.store import Decision, ReviewStore, check_decision, exists, now, open_store
 
 # The columns of `compliance review list`, in order (a contract: scripts read them).
 LIST_COLUMNS = ("flag_id", "month", "rule_id", "category", "disposition", "reviewer", "reviewed_at",
                 "note", "still_raised", "changed_since_review")
-
-
-def _flags_file(version_dir: Path) -> Path | None:
-    manifest = versions.read_manifest(version_dir)
-    name = ((manifest.get("outputs") or {}).get("flags_parquet") or {}).get("file")
-    return version_dir / name if name else None
 
 
 def published_flags(home: Path, months: list[str] | None = None) -> dict[str, dict]:
@@ -35,7 +29,7 @@ def published_flags(home: Path, months: list[str] | None = None) -> dict[str, di
     try:
         for month in months:
             latest = versions.latest_version(versions.month_dir(Path(home), month))
-            path = _flags_file(latest) if latest else None
+            path = flags_file(latest) if latest else None
             if path is None or not path.is_file():
                 continue
             for row in queries.rows(con, "review/published_flags", {"flags": str(path)}):
@@ -76,46 +70,48 @@ def record(store: ReviewStore, home: Path, flag_ids: list[str], *, disposition: 
     return decisions
 
 
-def standing(decision: Decision | None, rule_version: str, evidence_sha256: str) -> Decision | None:
-    """The decision that still holds for a flag as it is now raised: a review made on the same
-    rule version and evidence. A reopen, or a review of evidence that has changed since, leaves
-    the flag open."""
-    if decision is None or decision.action != "review":
-        return None
-    return decision if (decision.rule_version, decision.evidence_sha256) == (rule_version, evidence_sha256) else None
-
-
-def month_decisions(home: Path, month: str) -> dict[str, Decision]:
-    """The month's latest decisions, for readers that must not create a store (`compliance
+def month_standing(home: Path, month: str) -> dict[str, dict]:
+    """The month's decided flags, {flag_id: state row} with their standing disposition and the
+    rule version and evidence it stands on, for readers that must not create a store (`compliance
     flags`): none when the home has no review store yet."""
-    if not (os.environ.get("COMPLIANCE_REVIEWS_DSN") or os.environ.get("COMPLIANCE_REVIEWS_FILE")
-            or store_path(home).is_file()):
+    if not exists(home):
         return {}
-    with open_store(home) as store:
-        return store.latest(month)
+    latest = versions.latest_version(versions.month_dir(Path(home), month))
+    with open_store(home) as store, flag_states(store, month, flags_file(latest) if latest else None) as con:
+        return {row["flag_id"]: row for row in state_rows(con, "disposition <> '' AND still_raised")}
 
 
 def month_queue(store: ReviewStore, home: Path, month: str) -> list[dict]:
     """Every flag of the month's latest version, and every flag reviewed in the month that it no
-    longer raises, with its current decision (LIST_COLUMNS)."""
-    flags = published_flags(home, [month])
-    decided = store.latest(month)
-    rows = []
-    for flag_id in sorted(set(flags) | set(decided)):
-        flag, decision = flags.get(flag_id), decided.get(flag_id)
-        reviewed = decision is not None and decision.action == "review"
-        holds = standing(decision, flag["rule_version"], flag["evidence_sha256"]) if flag else decision
-        changed = bool(reviewed and flag and holds is None)
-        rows.append({
-            "flag_id": flag_id, "month": month,
-            "rule_id": flag["rule_id"] if flag else decision.rule_id,
-            "category": flag["category"] if flag else "",
-            # A decision made on other evidence, or by another version of the rule, is open again.
-            "disposition": holds.disposition if reviewed and holds else "",
-            "reviewer": decision.reviewer if decision else "",
-            "reviewed_at": decision.recorded_at if decision else "",
-            "note": decision.note if decision else "",
-            "still_raised": flag is not None,
-            "changed_since_review": changed,
-        })
-    return rows
+    longer raises, with its standing decision (LIST_COLUMNS; and `exception_id` when an exception
+    justifies it, `no_longer_raised_since`, the first version that dropped it). A decision made on
+    other evidence, or by another version of the rule, no longer stands: the flag is open again and
+    `changed_since_review`."""
+    latest = versions.latest_version(versions.month_dir(Path(home), month))
+    with flag_states(store, month, flags_file(latest) if latest else None) as con:
+        rows = [{**{key: row[key] for key in LIST_COLUMNS}, "exception_id": row["exception_id"]}
+                for row in state_rows(con)]
+    dropped = dropped_since(home, month, [row["flag_id"] for row in rows if not row["still_raised"]])
+    return [{**row, "no_longer_raised_since": dropped.get(row["flag_id"], "")} for row in rows]
+
+
+def dropped_since(home: Path, month: str, flag_ids: list[str]) -> dict[str, str]:
+    """{flag_id: "v3"}: for each flag the latest version no longer raises, the version after the
+    last one that raised it."""
+    if not flag_ids:
+        return {}
+    folder = versions.month_dir(Path(home), month)
+    found: dict[str, str] = {}
+    con = duckdb.connect()
+    try:
+        for number in reversed(versions.version_numbers(folder)):
+            path = flags_file(folder / f"v{number}")
+            missing = [f for f in flag_ids if f not in found]
+            if not missing or path is None or not path.is_file():
+                continue
+            for (flag_id,) in con.execute("SELECT flag_id FROM read_parquet(?) WHERE flag_id IN (SELECT unnest(?))",
+                                          [str(path), missing]).fetchall():
+                found[flag_id] = f"v{number + 1}"
+    finally:
+        con.close()
+    return found

@@ -55,6 +55,9 @@ def check_decision(disposition: str | None, note: str, reviewer: str, duplicate_
     """A one-line error for a decision that must not be recorded (nothing is written then)."""
     if not reviewer.strip():
         raise ComplianceError("a decision needs the reviewer's name (--by)", field="by")
+    if reviewer.strip().lower().startswith("exception "):
+        # The name that marks a flag justified by an exception (sql/review/flag_states.sql).
+        raise ComplianceError("a reviewer's name cannot begin with 'exception '", field="by")
     if disposition is None:
         if not note.strip():
             raise ComplianceError("a reopen needs a note saying why", field="note")
@@ -74,16 +77,27 @@ def store_path(home: Path) -> Path:
     return Path(home) / STORE_FILE
 
 
+def exists(home: Path) -> bool:
+    """Whether the home has a review store, for readers that must not create one."""
+    return bool(os.environ.get("COMPLIANCE_REVIEWS_DSN") or os.environ.get("COMPLIANCE_REVIEWS_FILE")
+                or store_path(home).is_file())
+
+
 # The type of `seq`, the order of decisions, in each dialect (sql/review/create_decisions.sql).
 SEQUENCE_COLUMN = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
                    "postgres": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
 
 
+# The store's tables, each created by `sql/review/create_<name>.sql` (docs/review.md).
+TABLES = ("decisions", "signoffs", "exceptions", "users")
+
+
 def schema(dialect: str) -> str:
     from compliance import queries
 
-    table = queries.text("review/create_decisions").replace("SEQUENCE_COLUMN", SEQUENCE_COLUMN[dialect])
-    return table + "\n" + queries.text(f"review/{dialect}_setup")
+    tables = [queries.text(f"review/create_{name}").replace("SEQUENCE_COLUMN", SEQUENCE_COLUMN[dialect])
+              for name in TABLES]
+    return "\n".join(tables) + "\n" + queries.text(f"review/{dialect}_setup")
 
 
 _NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
@@ -104,11 +118,24 @@ class ReviewStore:
 
     def append(self, decisions: Iterable[Decision]) -> int:
         """Record the decisions in one transaction (all or none); return how many."""
-        rows = [asdict(d) for d in decisions]
+        return self.write("review/append_decision", [asdict(d) for d in decisions])
+
+    def write(self, name: str, rows: list[dict]) -> int:
+        """Run the named statement once per row, all in one transaction (all or none)."""
         # Commits, or rolls back on an error (psycopg's connection block would also close it).
         with self._con.transaction() if self._dialect == "postgres" else self._con:
-            self._con.cursor().executemany(self._sql("review/append_decision"), rows)
+            self._con.cursor().executemany(self._sql(name), rows)
         return len(rows)
+
+    def read(self, name: str, params: dict | None = None) -> list[dict]:
+        """Rows of the named query as dicts."""
+        cursor = self._con.cursor()
+        cursor.execute(self._sql(name), params or {})
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        if self._dialect == "postgres":
+            self._con.rollback()  # end the read's transaction: a long-lived app holds no snapshot
+        return rows
 
     def history(self, flag_id: str) -> list[Decision]:
         return self._decisions("review/flag_history", {"flag_id": flag_id})
@@ -118,12 +145,7 @@ class ReviewStore:
         return {d.flag_id: d for d in self._decisions("review/month_latest", {"month": month})}
 
     def _decisions(self, name: str, params: dict) -> list[Decision]:
-        cursor = self._con.cursor()
-        cursor.execute(self._sql(name), params)
-        rows = [Decision(*row) for row in cursor.fetchall()]
-        if self._dialect == "postgres":
-            self._con.rollback()  # end the read's transaction: a long-lived app holds no snapshot
-        return rows
+        return [Decision(**row) for row in self.read(name, params)]
 
 
 @contextlib.contextmanager

@@ -35,11 +35,14 @@ EXPECTED = {
         "cron": "30 5 * * *",
         "warehouse_tasks": {"ingest_landing", "pull_live_audit", "check_freshness"},
         "tasks": {"ingest_landing", "pull_live_audit", "check_freshness"},
+        "max_active_runs": 1,
     },
     "compliance_monthly_report": {
         "cron": "0 6 1 * *",
         "warehouse_tasks": {"run_report"},
-        "tasks": {"choose_month", "run_report", "deliver_reports"},
+        "tasks": {"choose_month", "run_report", "deliver_reports", "await_signoff", "deliver_after_signoff"},
+        # A month waits days for its sign-off; re-runs of other months must not queue behind it.
+        "max_active_runs": 3,
     },
 }
 FORBIDDEN_AT_PARSE = ("great_expectations", "pandas", "compliance.pipeline", "duckdb",
@@ -78,9 +81,13 @@ def test_tags_owner_doc(dag):
         assert task.owner == "compliance"
 
 
+# A sensor that timed out is not retried: it alerts once (docs/operations.md, "Sign-off").
+NOT_RETRIED = {"await_signoff"}
+
+
 def test_retries_and_failure_notifier(dag):
     for task in dag.tasks:
-        assert task.retries >= 2, task.task_id
+        assert task.retries == 0 if task.task_id in NOT_RETRIED else task.retries >= 2, task.task_id
         assert task.retry_delay.total_seconds() > 0, task.task_id
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
@@ -89,10 +96,22 @@ def test_retries_and_failure_notifier(dag):
 
 def test_run_control(dag):
     assert dag.catchup is False
-    assert dag.max_active_runs == 1
+    assert dag.max_active_runs == EXPECTED[dag.dag_id]["max_active_runs"]
     # A run whose logical date is before start_date is created with no tasks and still "succeeds":
     # keep start_date before every month the policy pack covers (EO 1-14 starts 2014-04-16).
     assert dag.start_date <= datetime(2014, 1, 1, tzinfo=UTC)
+
+
+def test_signoff_wait_holds_no_worker_slot_and_alerts_when_overdue(dagbag):
+    dag = dagbag.dags["compliance_monthly_report"]
+    sensor = dag.get_task("await_signoff")
+    assert sensor.mode == "reschedule" and sensor.pool != POOL
+    assert sensor.poke_interval == 15 * 60 and sensor.timeout == 20 * 24 * 3600
+    callbacks = sensor.on_failure_callback
+    assert [cb.kind for cb in (callbacks if isinstance(callbacks, list) else [callbacks])] == ["SIGNOFF_OVERDUE"]
+    # It reads run_report's result, after the IG note has gone out.
+    assert sorted(t.task_id for t in sensor.upstream_list) == ["deliver_reports", "run_report"]
+    assert [t.task_id for t in sensor.downstream_list] == ["deliver_after_signoff"]
 
 
 def test_timetable(dag):

@@ -49,7 +49,7 @@ def leaks(text: str, ids: set[str], names: set[str]) -> list[str]:
     return sorted(found)
 
 
-def test_committee_outputs_carry_no_identifier(generated, smtp_server):
+def test_committee_outputs_carry_no_identifier(generated, smtp_server, tmp_path):
     with warehouse.connect(generated.home, read_only=True) as con:
         ids, names = identifiers(con)
     assert len(ids) > 10_000 and len(names) > 20  # the input really is full of identifiers
@@ -61,9 +61,14 @@ def test_committee_outputs_carry_no_identifier(generated, smtp_server):
         pdf = pdf_text(files[f"{edition}_pdf"])
         assert heading in pdf and leaks(pdf, ids, names) == []
 
-    outcome = pipeline.deliver(generated.home, generated.month, committee_to=["committee@example.org"],
+    # Signed off in a copy of the home: other tests re-run the shared one.
+    import shutil
+
+    home = shutil.copytree(generated.home, tmp_path / "home")
+    pipeline.sign_off(home, generated.month, by="director")
+    outcome = pipeline.deliver(home, generated.month, committee_to=["committee@example.org"],
                                ig_to=[], smtp_conn_id=SMTP_CONN_ID)
-    assert outcome["committee"] == "sent"
+    assert outcome["committee"] == "sent"  # the signed-off edition
     [message] = smtp_server.messages
     parts = [f"{key}: {value}" for key, value in message.items()]
     for part in message.walk():

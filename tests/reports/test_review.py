@@ -133,6 +133,7 @@ def test_reviews_survive_a_rerun_and_changed_evidence_sends_a_flag_back(publishe
         ("", True, True)
     assert (queue["f2"]["disposition"], queue["f2"]["changed_since_review"]) == ("confirmed", False)
     assert (queue["f3"]["disposition"], queue["f3"]["still_raised"]) == ("confirmed", False)
+    assert queue["f3"]["no_longer_raised_since"] == "v2" and queue["f2"]["no_longer_raised_since"] == ""
 
 
 def test_the_cli_lists_the_queue_in_the_contracted_columns(published, compliance_cli):
@@ -157,6 +158,8 @@ def test_the_cli_lists_the_queue_in_the_contracted_columns(published, compliance
 
 
 def test_compliance_flags_shows_each_flags_standing_disposition(published, compliance_cli):
+    for path in published.glob(store_path(published).name + "*"):  # the build's store, and its WAL
+        path.unlink()
     before = compliance_cli(published, "flags", "--month", MONTH)
     assert before.returncode == 0 and not store_path(published).exists()  # a reader creates no store
     assert compliance_cli(published, "review", "set", "f1", "--disposition", "data_error", "--note",
