@@ -654,6 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--by", required=True, metavar="NAME")
     q.set_defaults(func=cmd_exceptions)
 
+    from compliance.web.cli import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)  # `serve` and `users` (docs/review.md, "The web app")
+
     p = sub.add_parser("flags", help="print a month's flags")
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="csv, or json (JSON Lines)")

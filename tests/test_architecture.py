@@ -26,7 +26,7 @@ LAYERS = (
     ("delivery", ("compliance.delivery",)),
     ("stages", ("compliance.pipeline", "compliance.airflow_local", "compliance.demo",
                 "compliance.dag_defaults")),
-    ("entry points", ("compliance.cli", "dags")),
+    ("entry points", ("compliance.cli", "compliance.web", "dags")),
 )
 
 

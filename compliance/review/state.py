@@ -34,20 +34,12 @@ def flag_states(store: ReviewStore, month: str, flags_path: Path | None) -> Iter
     month's flags at `flags_path` (None: a month with no version, only its decisions)."""
     con = duckdb.connect()
     try:
-        decisions = list(store.latest(month).values())
-        columns = list(Decision.__dataclass_fields__)
-        con.execute("CREATE TEMP TABLE latest_decisions (" + ", ".join(f"{c} VARCHAR" for c in columns) + ")")
-        if decisions:
-            con.executemany(f"INSERT INTO latest_decisions VALUES ({', '.join('?' * len(columns))})",
-                            [list(asdict(d).values()) for d in decisions])
-        con.execute("CREATE TEMP TABLE exceptions_in_force (seq BIGINT, exception_id VARCHAR, rule_id VARCHAR, "
-                    "account_id VARCHAR, statement_pattern VARCHAR, reason VARCHAR, recorded_at VARCHAR, "
-                    "ends_on DATE)")
-        exceptions = list_exceptions(store)
-        if exceptions:
-            con.executemany("INSERT INTO exceptions_in_force VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [[x.seq, x.exception_id, x.rule_id, x.account_id, x.statement_pattern, x.reason,
-                              x.recorded_at, x.ends_on] for x in exceptions])
+        decisions = [asdict(d) for d in store.latest(month).values()]
+        _load(con, "latest_decisions", {name: "VARCHAR" for name in Decision.__dataclass_fields__}, decisions)
+        _load(con, "exceptions_in_force",
+              {"seq": "BIGINT", "exception_id": "VARCHAR", "rule_id": "VARCHAR", "account_id": "VARCHAR",
+               "statement_pattern": "VARCHAR", "reason": "VARCHAR", "recorded_at": "VARCHAR", "ends_on": "DATE"},
+              [{**x.__dict__, "ends_on": x.ends_on} for x in list_exceptions(store)])
         if flags_path is None or not flags_path.is_file():
             # No published flags: an empty table of the Parquet's shape stands in for them.
             flags_path = _empty_flags(con)
@@ -56,6 +48,16 @@ def flag_states(store: ReviewStore, month: str, flags_path: Path | None) -> Iter
         yield con
     finally:
         con.close()
+
+
+def _load(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[dict]) -> None:
+    """A temp table of `rows`, passed column by column in one statement (DuckDB's executemany
+    costs a round trip per row)."""
+    con.execute(f"CREATE TEMP TABLE {table} (" + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")
+    if rows:
+        con.execute(f"INSERT INTO {table} SELECT " + ", ".join(f"CAST(unnest(${i + 1}) AS {t})"
+                                                             for i, t in enumerate(columns.values())),
+                    [[row[c] for row in rows] for c in columns])
 
 
 def _empty_flags(con: duckdb.DuckDBPyConnection) -> str:
