@@ -69,3 +69,29 @@ def tiny_home(tmp_path):
         return home
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A private PostgreSQL server (tests/servers.py), as the pgaudit tests start one, for the review
+    store's tests."""
+    from servers import start_postgres
+
+    server = start_postgres(tmp_path_factory.mktemp("reviews-pg"), {})
+    yield server
+    server.stop()
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, monkeypatch):
+    """Each store test runs on the embedded SQLite store and on PostgreSQL by DSN."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        import psycopg
+
+        name = f"reviews_{request.node.name.split('[')[0][-40:]}_{id(request)}".lower()
+        with psycopg.connect(server.dsn(host=str(server.datadir)), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        monkeypatch.setenv("COMPLIANCE_REVIEWS_DSN", server.dsn(host=str(server.datadir), dbname=name))
+    return request.param

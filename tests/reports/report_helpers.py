@@ -28,3 +28,18 @@ def flag_row(flag_id: str, month: str, *, rule_id: str = "ineligible_hold", cate
                 "reason": "no qualifying conviction", "policy_citation": "EO 5-16 § 1",
                 "source_lines": [{"file": "landing/detainers/detainers_2016-03.csv", "line": 2}]}}
 
+
+def raw_store(home):
+    """A plain connection to the store, as any other program could open it."""
+    import os
+
+    dsn = os.environ.get("COMPLIANCE_REVIEWS_DSN")
+    if dsn:
+        import psycopg
+
+        return psycopg.connect(dsn, autocommit=True), psycopg.Error
+    import sqlite3
+
+    from compliance.review.store import store_path
+
+    return sqlite3.connect(store_path(home)), sqlite3.IntegrityError

@@ -423,6 +423,13 @@ def test_every_committee_figure_matches_and_small_counts_are_protected(generated
             assert not metric.suppressed and metric.value == value, (category, column)
         total = metrics[f"committee.total.{column}"]
         assert not total.suppressed and total.value == expected["total"][column]
+    # No review yet: every finding is still under review, in the table and in the first paragraph.
+    for category, value in expected["current"].items():
+        assert [metrics[f"committee.review.cat.{category}.{kind}"].value
+                for kind in ("confirmed", "set_aside", "under_review")] == [0, 0, value], category
+    for place in ("total", "lead"):
+        assert [metrics[f"committee.review.{place}.{kind}"].value for kind in ("confirmed", "set_aside", "under_review")
+                ] == [0, 0, expected["total"]["current"]]
     for key in list(expected["current"]) + ["total"]:
         prefix = f"committee.cat.{key}" if key != "total" else "committee.total"
         current, previous, change = (metrics[f"{prefix}.{c}"] for c in ("current", "previous", "change"))
@@ -441,7 +448,9 @@ def test_every_committee_figure_matches_and_small_counts_are_protected(generated
         f"committee.nyc.{m}" for m in expected["nyc"]} | {
         f"committee.charge.{k}" for k in expected["by_charge"]} | {
         f"committee.{p}.{c}" for p in [f"cat.{k}" for k in expected["current"]] + ["total"]
-        for c in ("current", "previous", "change")}
+        for c in ("current", "previous", "change")} | {
+        f"committee.review.{p}.{kind}" for p in [f"cat.{k}" for k in expected["current"]] + ["total", "lead"]
+        for kind in ("confirmed", "set_aside", "under_review")}
     assert set(metrics) == known
     assert not re.search(r"\d", " ".join(reading.loose_table_text))
     # The tagged PDF states the same figures in the same order.

@@ -8,7 +8,7 @@ import io
 import sqlite3
 
 import pytest
-from report_helpers import flag_row
+from report_helpers import flag_row, raw_store
 
 from compliance import pipeline, warehouse
 from compliance.errors import ComplianceError
@@ -18,49 +18,12 @@ from compliance.review.store import open_store, store_path
 MONTH = "2016-03"
 
 
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    """A private PostgreSQL server (tests/servers.py), as the pgaudit tests start one."""
-    from servers import start_postgres
-
-    server = start_postgres(tmp_path_factory.mktemp("reviews-pg"), {})
-    yield server
-    server.stop()
-    server.cleanup()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request, monkeypatch):
-    """Each store test runs on the embedded SQLite store and on PostgreSQL by DSN."""
-    if request.param == "postgres":
-        server = request.getfixturevalue("postgres")
-        import psycopg
-
-        name = f"reviews_{request.node.name.split('[')[0][-40:]}_{id(request)}".lower()
-        with psycopg.connect(server.dsn(host=str(server.datadir)), autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        monkeypatch.setenv("COMPLIANCE_REVIEWS_DSN", server.dsn(host=str(server.datadir), dbname=name))
-    return request.param
-
-
 @pytest.fixture
 def published(tiny_home, backend):
     """A home with one published version of MONTH holding flags f1, f2 and f3."""
     home = tiny_home(flags=[flag_row(f"f{i}", MONTH, subject_id=f"D{i}") for i in (1, 2, 3)])
     pipeline.build_reports(home, MONTH)
     return home
-
-
-def raw_store(home):
-    """A plain connection to the store, as any other program could open it."""
-    import os
-
-    dsn = os.environ.get("COMPLIANCE_REVIEWS_DSN")
-    if dsn:
-        import psycopg
-
-        return psycopg.connect(dsn, autocommit=True), psycopg.Error
-    return sqlite3.connect(store_path(home)), sqlite3.IntegrityError
 
 
 def test_decisions_are_appended_and_a_reopen_keeps_every_earlier_reason(published):

@@ -9,7 +9,7 @@ import io
 import json
 
 import pytest
-from report_helpers import flag_row
+from report_helpers import flag_row, raw_store
 
 from compliance import pipeline
 from compliance.errors import ComplianceError
@@ -29,9 +29,10 @@ def access_flag(flag_id: str, day: int, account: str = "svc_etl", statement: str
 
 
 @pytest.fixture
-def home(tiny_home):
+def home(tiny_home, backend):
     """MONTH published with two detainer flags (d1, d2) and four flags of one service account,
-    on 2016-03-05, -10, -20 and -25 (a3 on another statement)."""
+    on 2016-03-05, -10, -20 and -25 (a3 on another statement); each test on the SQLite store and on
+    PostgreSQL (`backend`, conftest.py)."""
     home = tiny_home(flags=[flag_row("d1", MONTH, subject_id="D1"), flag_row("d2", MONTH, subject_id="D2"),
                             access_flag("a1", 5), access_flag("a2", 10), access_flag("a3", 20, statement="DELETE FROM people"),
                             access_flag("a4", 25)])
@@ -184,3 +185,18 @@ def test_verify_checks_the_signed_off_edition(home):
     (version / "signed-off" / "extra.pdf").write_bytes(b"%PDF")
     assert edition_findings() == [f"signed-off/committee-summary-{MONTH}.html: altered",
                                                     "signed-off/extra.pdf: added"]
+
+
+def test_signoffs_and_exceptions_are_append_only_whoever_opens_the_store(home):
+    with open_store(home) as store:
+        add_exception(store, rule_id="service_account_misuse", account_id="svc_etl", owner="OIT", reason="r",
+                      expires="2099-01-01", by="ana")
+    pipeline.sign_off(home, MONTH, by="director")
+    con, refusal = raw_store(home)
+    for table in ("signoffs", "exceptions"):
+        for statement in (f"UPDATE {table} SET recorded_by = 'x'" if table == "exceptions"
+                          else f"UPDATE {table} SET signed_by = 'x'", f"DELETE FROM {table}"):
+            with pytest.raises(refusal, match="append-only"):
+                con.execute(statement)
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+    con.close()
