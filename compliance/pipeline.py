@@ -159,7 +159,7 @@ def build_reports(home: Path, month: str, policy_path: Path | None = None, optio
     with open_store(Path(home)) as store:
         # A re-run after a sign-off is a new version, which needs its own sign-off (docs/review.md).
         reports = build(Path(home), month, load_pack(policy_path), options,
-                        review=lambda flags, detailed: summary(store, month, flags, detailed),
+                        review=lambda flags, detailed: summary(store, Path(home), month, flags, detailed),
                         keep_unchanged=not _latest_signed_off(store, home, month))
     with warehouse.connect(Path(home)) as con:
         late.record_report(con, month)

@@ -11,6 +11,7 @@ from compliance import queries
 from compliance.config import reports_dir
 from compliance.reports import versions
 from compliance.review.state import flags_file
+from compliance.warehouse import connect_bounded
 
 
 def published_months(home: Path) -> list[str]:
@@ -31,12 +32,10 @@ def _latest_flags(home: Path, month: str) -> tuple[Path, Path] | None:
 
 def month_flag_facts(home: Path, month: str) -> dict[str, dict]:
     """{flag_id: severity, subject, account, person, local time, summary} of the month's latest version."""
-    import duckdb
-
     found = _latest_flags(home, month)
     if found is None:
         return {}
-    con = duckdb.connect()
+    con = connect_bounded(":memory:", home)
     try:
         return {row["flag_id"]: row for row in queries.rows(con, "review/month_flag_facts",
                                                               {"flags": str(found[1])})}
@@ -49,8 +48,6 @@ def flag_detail(home: Path, flag_id: str, timezone: str | None = None) -> dict |
     (reason, citation, facts, charges, sources: `plain_evidence`), `citation` as the IG report
     gives it, the rule's `title`, and the `version` it was read from; None for an unknown flag.
     Local times are in `timezone` (default: the policy pack's)."""
-    import duckdb
-
     from compliance.reports.plain import file_names, plain_evidence, zone_abbreviation
     from compliance.rules.catalog import load_rules
 
@@ -58,7 +55,7 @@ def flag_detail(home: Path, flag_id: str, timezone: str | None = None) -> dict |
         from compliance.policy.pack import load_pack
 
         timezone = load_pack().timezone
-    con = duckdb.connect()
+    con = connect_bounded(":memory:", home)
     try:
         for month in published_months(home):
             found = _latest_flags(home, month)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from compliance import queries
+from compliance.warehouse import connect_bounded
 from compliance.config import reports_dir
 from compliance.errors import ComplianceError
 from compliance.reports import versions
@@ -25,7 +24,7 @@ def published_flags(home: Path, months: list[str] | None = None) -> dict[str, di
         folder = reports_dir(Path(home))
         months = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
     flags: dict[str, dict] = {}
-    con = duckdb.connect()
+    con = connect_bounded(":memory:", home)
     try:
         for month in months:
             latest = versions.latest_version(versions.month_dir(Path(home), month))
@@ -77,7 +76,7 @@ def month_standing(home: Path, month: str) -> dict[str, dict]:
     if not exists(home):
         return {}
     latest = versions.latest_version(versions.month_dir(Path(home), month))
-    with open_store(home) as store, flag_states(store, month, flags_file(latest) if latest else None) as con:
+    with open_store(home) as store, flag_states(store, home, month, flags_file(latest) if latest else None) as con:
         return {row["flag_id"]: row for row in state_rows(con, "disposition <> '' AND still_raised")}
 
 
@@ -88,7 +87,7 @@ def month_queue(store: ReviewStore, home: Path, month: str) -> list[dict]:
     other evidence, or by another version of the rule, no longer stands: the flag is open again and
     `changed_since_review`."""
     latest = versions.latest_version(versions.month_dir(Path(home), month))
-    with flag_states(store, month, flags_file(latest) if latest else None) as con:
+    with flag_states(store, home, month, flags_file(latest) if latest else None) as con:
         rows = [{**{key: row[key] for key in LIST_COLUMNS}, "exception_id": row["exception_id"]}
                 for row in state_rows(con)]
     dropped = dropped_since(home, month, [row["flag_id"] for row in rows if not row["still_raised"]])
@@ -102,7 +101,7 @@ def dropped_since(home: Path, month: str, flag_ids: list[str]) -> dict[str, str]
         return {}
     folder = versions.month_dir(Path(home), month)
     found: dict[str, str] = {}
-    con = duckdb.connect()
+    con = connect_bounded(":memory:", home)
     try:
         for number in reversed(versions.version_numbers(folder)):
             path = flags_file(folder / f"v{number}")

@@ -66,7 +66,8 @@ def sign_off(store: ReviewStore, home: Path, month: str, *, by: str, note: str =
                               field="version")
     signed_at = now()
     manifest_sha256 = _sha256(directory / versions.MANIFEST)
-    review = state.summary(store, month, state.flags_file(directory), _detailed(directory), version=directory.name)
+    review = state.summary(store, Path(home), month, state.flags_file(directory), _detailed(directory),
+                           version=directory.name)
     review["signoff"] = {"month": month, "version": directory.name, "signed_by": by.strip(), "note": note.strip(),
                          "signed_at": signed_at}
     edition = render_signed_off(directory, review, signing.signing_key(Path(home)))

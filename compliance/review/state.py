@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from compliance import queries
+from compliance.warehouse import connect_bounded
 from compliance.reports import versions
 from compliance.review.exceptions import list_exceptions
 from compliance.review.store import Decision, ReviewStore
@@ -29,10 +30,12 @@ def flags_file(version_dir: Path) -> Path | None:
 
 
 @contextlib.contextmanager
-def flag_states(store: ReviewStore, month: str, flags_path: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB holding the temp view `flag_states` (sql/review/flag_states.sql) for the
-    month's flags at `flags_path` (None: a month with no version, only its decisions)."""
-    con = duckdb.connect()
+def flag_states(store: ReviewStore, home: Path, month: str,
+                flags_path: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB, bounded like the warehouse (it spills under `home`), holding the temp
+    view `flag_states` (sql/review/flag_states.sql) for the month's flags at `flags_path` (None: a
+    month with no version, only its decisions)."""
+    con = connect_bounded(":memory:", home)
     try:
         decisions = [asdict(d) for d in store.latest(month).values()]
         _load(con, "latest_decisions", {name: "VARCHAR" for name in Decision.__dataclass_fields__}, decisions)
@@ -67,7 +70,8 @@ def _empty_flags(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def state_rows(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> list[dict]:
-    cursor = con.execute("SELECT * FROM flag_states" + (f" WHERE {where}" if where else ""), params or [])
+    cursor = con.execute("SELECT * FROM flag_states" + (f" WHERE {where}" if where else "") + " ORDER BY flag_id",
+                         params or [])
     names = [d[0] for d in cursor.description]
     return [{k: queries.plain(v) for k, v in zip(names, row)} for row in cursor.fetchall()]
 
@@ -82,19 +86,19 @@ def signoffs(store: ReviewStore, month: str) -> list[dict]:
     return store.read("review/month_signoffs", {"month": month})
 
 
-def summary(store: ReviewStore, month: str, flags_path: Path | None, detailed: list[str] = (),
+def summary(store: ReviewStore, home: Path, month: str, flags_path: Path | None, detailed: list[str] = (),
             version: str | None = None) -> dict:
     """The review as the reports show it (JSON-ready): progress, counts by rule, category and
     disposition, the standing decision of each `detailed` flag, the exceptions, each rule's
     precision and the month's sign-offs (of `version`, and of earlier versions)."""
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    with flag_states(store, month, flags_path) as con:
+    with flag_states(store, home, month, flags_path) as con:
         counts = [{k: queries.plain(v) for k, v in row.items()}
                   for row in queries.rows(con, "review/state_counts")]
         wanted = list(dict.fromkeys(detailed))
         decided = {row["flag_id"]: row for row in state_rows(con, "flag_id IN (SELECT unnest(?))", [wanted])
                    if row["disposition"]} if wanted else {}
-        gone = state_rows(con, "NOT still_raised")
+        [(gone,)] = con.execute("SELECT count(*) FROM flag_states WHERE NOT still_raised").fetchall()
         excepted = dict(con.execute("SELECT exception_id, count(*) FROM flag_states "
                                     "WHERE exception_id <> '' GROUP BY ALL").fetchall())
     total = sum(row["flags"] for row in counts)
@@ -108,7 +112,7 @@ def summary(store: ReviewStore, month: str, flags_path: Path | None, detailed: l
         "total": total, "reviewed": reviewed, "open": total - reviewed, "by_disposition": by_disposition,
         "counts": counts,
         "decisions": decided,
-        "no_longer_raised": len(gone),
+        "no_longer_raised": gone,
         "exceptions": [{**x.as_dict(today), "flags": excepted.get(x.exception_id, 0)}
                        for x in list_exceptions(store)],
         "precision": precision(store),
@@ -121,5 +125,5 @@ def month_review(store: ReviewStore, home: Path, month: str) -> dict:
     """Where the month's latest version stands: its version, progress and sign-off."""
     latest = versions.latest_version(versions.month_dir(Path(home), month))
     version = latest.name if latest else None
-    result = summary(store, month, flags_file(latest) if latest else None, version=version)
+    result = summary(store, home, month, flags_file(latest) if latest else None, version=version)
     return {"version": version, **{k: result[k] for k in ("total", "reviewed", "open", "by_disposition", "signoff")}}
