@@ -13,7 +13,7 @@ from pathlib import Path
 
 from compliance.errors import ComplianceError
 from compliance.reports import signing, versions
-from compliance.reports.build import SIGNED_OFF, render_signed_off
+from compliance.reports.build import render_signed_off
 from compliance.review import state, users
 from compliance.review.store import ReviewStore, now
 
@@ -38,11 +38,6 @@ def signoff_of(store: ReviewStore, home: Path, month: str, version: str | None =
     directory = versions.resolve(Path(home), month, version)
     found = [Signoff(**row) for row in state.signoffs(store, month) if row["version"] == directory.name]
     return found[0] if found else None
-
-
-def edition_dir(home: Path, month: str, version: str) -> Path:
-    """The signed-off edition's folder of a version."""
-    return versions.resolve(Path(home), month, version) / SIGNED_OFF
 
 
 def sign_off(store: ReviewStore, home: Path, month: str, *, by: str, note: str = "",
